@@ -1,0 +1,99 @@
+// The local Functions host: provides `@azure/functions-core`, loads the app, serves its HTTP
+// triggers, runs its timer triggers (and, with the durable engine, its orchestrations), all on one
+// host clock that can be virtual. Generic: it knows nothing of the app it runs.
+import { HostClock, parseIsoDuration } from './clock';
+import { DueScheduler } from './due-scheduler';
+import { errorText, FunctionsHttpServer, json, type RawRequest, type RawResponse } from './http-server';
+import { installCoreApi } from './install-core-api';
+import { Invoker } from './invoke';
+import { Registry } from './registry';
+import { applyLocalSettings, readHostJson, resolveAppEntry } from './settings';
+import { TimerTriggers } from './timer-triggers';
+
+export interface HostOptions {
+  appRoot: string;
+  /** Entry file; defaults to package.json `main` under appRoot. */
+  entry?: string;
+  port: number;
+  quiet?: boolean;
+}
+
+export interface RunningHost {
+  port: number;
+  clock: HostClock;
+  registry: Registry;
+  stop(): Promise<void>;
+}
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const hostJson = readHostJson(options.appRoot);
+  applyLocalSettings(options.appRoot);
+  const log = (line: string) => {
+    if (!options.quiet) console.log(line);
+  };
+  const clock = new HostClock(/^(1|true|yes)$/i.test(process.env.DEVHOST_VIRTUAL_CLOCK ?? ''));
+  const registry = new Registry();
+  installCoreApi(registry, (level, category, message) => {
+    if (level === 'error' || level === 'critical') console.error(`[${category}] ${message}`);
+    else if (level !== 'debug' && level !== 'trace') log(`[${category}] ${message}`);
+  });
+
+  const entry = options.entry ?? resolveAppEntry(options.appRoot);
+  require(entry);
+  if (registry.functions.size === 0) throw new Error(`The app at ${entry} registered no functions.`);
+
+  const invoker = new Invoker(registry, (level, fn, message) => {
+    if (level === 'error' || level === 'critical') console.error(`[${fn}] ${message}`);
+    else if (level !== 'debug' && level !== 'trace') log(`[${fn}] ${message}`);
+  });
+  const scheduler = new DueScheduler(clock);
+  const server = new FunctionsHttpServer(registry, invoker, { routePrefix: hostJson.routePrefix, log });
+  server.addEndpoint((req) => clockEndpoint(req, clock));
+
+  const port = await server.listen(options.port);
+  new TimerTriggers(registry, invoker, scheduler, clock, log).start();
+  log(`[devhost] ${registry.functions.size} functions loaded; listening on http://127.0.0.1:${port}`);
+
+  return {
+    port,
+    clock,
+    registry,
+    async stop() {
+      scheduler.stop();
+      await server.close();
+    },
+  };
+}
+
+/** `GET|POST /admin/devhost/clock`: read or move the virtual clock. Absent unless it is on. */
+async function clockEndpoint(req: RawRequest, clock: HostClock): Promise<RawResponse | undefined> {
+  if (req.url.pathname !== '/admin/devhost/clock' || !clock.virtual) return undefined;
+  if (req.method === 'POST') {
+    let ms: number | undefined;
+    try {
+      const body = JSON.parse(req.body.toString('utf8') || '{}');
+      if (typeof body.advanceBy === 'string') ms = parseIsoDuration(body.advanceBy);
+      else if (typeof body.advanceTo === 'string') ms = Date.parse(body.advanceTo) - clock.now();
+    } catch (err) {
+      return {
+        status: 400,
+        body: json({ error: { code: 'BadRequest', message: errorText(err).split('\n')[0] } }),
+      };
+    }
+    if (ms === undefined || Number.isNaN(ms) || ms < 0) {
+      return {
+        status: 400,
+        body: json({
+          error: {
+            code: 'BadRequest',
+            message: 'Give {"advanceBy":"PT8H"} or a future {"advanceTo":"<ISO time>"}.',
+          },
+        }),
+      };
+    }
+    clock.advanceBy(ms);
+  } else if (req.method !== 'GET') {
+    return { status: 405, headers: { allow: 'GET, POST' } };
+  }
+  return { status: 200, body: json({ now: new Date(clock.now()).toISOString(), virtual: true }) };
+}

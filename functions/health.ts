@@ -1,0 +1,33 @@
+// GET /api/health (anonymous): is storage reachable, and which version runs. 503 when storage is down.
+import { app, type HttpResponseInit } from '@azure/functions';
+import { settings } from '../shared/config';
+import { tableServiceClient } from '../shared/storage/connection';
+
+const STORAGE_TIMEOUT_MS = 3000;
+
+async function storageReachable(): Promise<boolean> {
+  const client = tableServiceClient({ retryOptions: { maxRetries: 0 } });
+  try {
+    await client.listTables().byPage({ maxPageSize: 1 }).next();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function health(): Promise<HttpResponseInit> {
+  const reachable = await Promise.race([
+    storageReachable(),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STORAGE_TIMEOUT_MS).unref()),
+  ]);
+  return {
+    status: reachable ? 200 : 503,
+    jsonBody: {
+      status: reachable ? 'healthy' : 'unhealthy',
+      version: settings().APP_VERSION,
+      storage: reachable ? 'reachable' : 'unreachable',
+    },
+  };
+}
+
+app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });

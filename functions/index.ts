@@ -1,0 +1,2 @@
+// The app's entry (package.json "main"): importing a module registers its functions.
+import './health';

@@ -1,0 +1,26 @@
+// Table clients built from the storage connection string. Azurite speaks plain HTTP, which the SDK
+// refuses unless told; production accounts use HTTPS and the flag has no effect there.
+import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { settings } from '../config';
+
+const DEVELOPMENT_STORAGE =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
+
+export function connectionString(): string {
+  const value = settings().AzureWebJobsStorage;
+  return value.trim() === 'UseDevelopmentStorage=true' ? DEVELOPMENT_STORAGE : value;
+}
+
+function options(extra?: TableServiceClientOptions): TableServiceClientOptions {
+  return { allowInsecureConnection: true, ...extra };
+}
+
+export function tableServiceClient(extra?: TableServiceClientOptions): TableServiceClient {
+  return TableServiceClient.fromConnectionString(connectionString(), options(extra));
+}
+
+export function tableClient(table: string, extra?: TableServiceClientOptions): TableClient {
+  return TableClient.fromConnectionString(connectionString(), table, options(extra));
+}
