@@ -3,6 +3,8 @@
 // host clock that can be virtual. Generic: it knows nothing of the app it runs.
 import { HostClock, parseIsoDuration } from './clock';
 import { DueScheduler } from './due-scheduler';
+import { DurableEngine } from './durable/engine';
+import { clientInputData, managementEndpoint } from './durable/management-api';
 import { errorText, FunctionsHttpServer, json, type RawRequest, type RawResponse } from './http-server';
 import { installCoreApi } from './install-core-api';
 import { Invoker } from './invoke';
@@ -22,6 +24,7 @@ export interface RunningHost {
   port: number;
   clock: HostClock;
   registry: Registry;
+  durable?: DurableEngine;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (!options.quiet) console.log(line);
   };
   const clock = new HostClock(/^(1|true|yes)$/i.test(process.env.DEVHOST_VIRTUAL_CLOCK ?? ''));
+  // A virtual clock can start ahead (e.g. after a restart, so that timers due "while down" fire at once).
+  const startOffset = parseIsoDuration(process.env.DEVHOST_CLOCK_OFFSET ?? '');
+  if (clock.virtual && startOffset) clock.advanceBy(startOffset);
   const registry = new Registry();
   installCoreApi(registry, (level, category, message) => {
     if (level === 'error' || level === 'critical') console.error(`[${category}] ${message}`);
@@ -50,7 +56,43 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const server = new FunctionsHttpServer(registry, invoker, { routePrefix: hostJson.routePrefix, log });
   server.addEndpoint((req) => clockEndpoint(req, clock));
 
+  let origin = '';
+  const durable = usesDurable(registry)
+    ? new DurableEngine({
+        hubName: hostJson.hubName,
+        connectionString: storageConnectionString(),
+        clock,
+        scheduler,
+        invoker,
+        registry,
+        log,
+        maxConcurrentOrchestrations: Number(process.env.DEVHOST_MAX_CONCURRENT_ORCHESTRATIONS ?? 10),
+        maxConcurrentActivities: Number(process.env.DEVHOST_MAX_CONCURRENT_ACTIVITIES ?? 10),
+        fault: process.env.DEVHOST_DURABLE_FAULT || undefined,
+      })
+    : undefined;
+  server.addEndpoint(async (req) =>
+    req.url.pathname === '/admin/devhost/stats' && req.method === 'GET'
+      ? {
+          status: 200,
+          body: json({
+            tableOperations: durable?.store.operations ?? 0,
+            scheduledDueItems: scheduler.size,
+            rssBytes: process.memoryUsage().rss,
+          }),
+        }
+      : undefined,
+  );
+  if (durable) {
+    invoker.provideInput('durableClient', () => ({
+      string: JSON.stringify(clientInputData(origin, hostJson.hubName)),
+    }));
+    server.addEndpoint(managementEndpoint(durable, hostJson.hubName));
+    await durable.start();
+  }
+
   const port = await server.listen(options.port);
+  origin = `http://127.0.0.1:${port}`;
   new TimerTriggers(registry, invoker, scheduler, clock, log).start();
   log(`[devhost] ${registry.functions.size} functions loaded; listening on http://127.0.0.1:${port}`);
 
@@ -58,7 +100,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     port,
     clock,
     registry,
+    durable,
     async stop() {
+      durable?.stop();
       scheduler.stop();
       await server.close();
     },
@@ -96,4 +140,30 @@ async function clockEndpoint(req: RawRequest, clock: HostClock): Promise<RawResp
     return { status: 405, headers: { allow: 'GET, POST' } };
   }
   return { status: 200, body: json({ now: new Date(clock.now()).toISOString(), virtual: true }) };
+}
+
+function usesDurable(registry: Registry): boolean {
+  return [...registry.functions.values()].some((f) =>
+    Object.values(f.metadata.bindings).some((b) =>
+      [
+        'orchestrationtrigger',
+        'activitytrigger',
+        'entitytrigger',
+        'durableclient',
+        'orchestrationclient',
+      ].includes(b.type.toLowerCase()),
+    ),
+  );
+}
+
+const DEVELOPMENT_STORAGE =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
+
+/** The durable store lives where the Functions host keeps it: the AzureWebJobsStorage account. */
+function storageConnectionString(): string {
+  const value = process.env.AzureWebJobsStorage ?? '';
+  if (value === '' || value.trim() === 'UseDevelopmentStorage=true') return DEVELOPMENT_STORAGE;
+  return value;
 }

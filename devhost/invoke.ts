@@ -1,7 +1,7 @@
 // Runs one function invocation through the app's own programming model (the same conversions the
 // Azure Functions Node worker does): typed RPC data in, typed RPC data out.
 import { randomUUID } from 'node:crypto';
-import type { RegisteredFunction, Registry, RpcBinding } from './registry';
+import type { InvocationModel, RegisteredFunction, Registry, RpcBinding } from './registry';
 
 export interface RpcTypedData {
   string?: string;
@@ -34,11 +34,26 @@ export class Invoker {
     this.inputProviders.set(bindingType.toLowerCase(), provider);
   }
 
+  /** Invokes and converts the result to typed RPC data, as the worker answers the host. */
   async invoke(
     fn: RegisteredFunction,
     triggerData: RpcTypedData,
     triggerMetadata: Record<string, RpcTypedData> = {},
   ): Promise<InvocationResult> {
+    const { invocation, context, result } = await this.run(fn, triggerData, triggerMetadata);
+    return (await invocation.getResponse(context, result)) as InvocationResult;
+  }
+
+  /** Invokes and hands back the handler's own return value (the durable engine reads live objects). */
+  async invokeRaw(fn: RegisteredFunction, triggerData: RpcTypedData): Promise<unknown> {
+    return (await this.run(fn, triggerData, {})).result;
+  }
+
+  private async run(
+    fn: RegisteredFunction,
+    triggerData: RpcTypedData,
+    triggerMetadata: Record<string, RpcTypedData>,
+  ): Promise<{ invocation: InvocationModel; context: unknown; result: unknown }> {
     const model = this.registry.programmingModel;
     if (!model) throw new Error('The app registered no programming model.');
     const inputData = [{ name: fn.triggerName, data: triggerData }];
@@ -88,7 +103,7 @@ export class Invoker {
       error = hookCtx.error;
     }
     if (error !== undefined) throw error;
-    return (await invocation.getResponse(context, result)) as InvocationResult;
+    return { invocation, context, result };
   }
 }
 

@@ -1,0 +1,27 @@
+// `npm run bench`: starts its own in-memory Azurite, runs each benchmark against a devhost, prints tables.
+// BENCH_TIMERS sets how many pending timers the idle measurement uses (default 10000).
+import path from 'node:path';
+import { startAzurite } from '../../devhost/azurite';
+import { printTable, repoRoot, startBenchHost } from './bench-util';
+import { durableBench } from './durable-bench';
+
+async function main(): Promise<void> {
+  const azurite = await startAzurite({});
+  try {
+    const env = { AzureWebJobsStorage: azurite.connectionString, DEVHOST_VIRTUAL_CLOCK: 'true' };
+    const fixture = path.join(repoRoot, 'test', 'fixtures', 'durable-app');
+    const entry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'durable-app', 'index.js');
+    const rows = await durableBench(
+      () => startBenchHost({ appRoot: fixture, entry, env }),
+      Number(process.env.BENCH_TIMERS ?? 10_000),
+    );
+    printTable('Durable engine (devhost, Azurite in memory)', rows);
+  } finally {
+    await azurite.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
