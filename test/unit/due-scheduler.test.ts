@@ -32,7 +32,8 @@ describe('DueScheduler on a virtual clock', () => {
     const scheduler = new DueScheduler(clock);
     let count = 0;
     const t0 = clock.now();
-    for (let i = 0; i < 10_000; i++) scheduler.schedule(`k${i}`, t0 + (10_000 - i) * 1000 + 60_000, () => count++);
+    for (let i = 0; i < 10_000; i++)
+      scheduler.schedule(`k${i}`, t0 + (10_000 - i) * 1000 + 60_000, () => count++);
     scheduler.schedule('k0', t0 + 1e12, () => count++); // moved far out
     expect(scheduler.size).toBe(10_000);
     expect(scheduler.nextDue()).toBe(t0 + 61_000);
