@@ -47,6 +47,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const entry = options.entry ?? resolveAppEntry(options.appRoot);
   require(entry);
   if (registry.functions.size === 0) throw new Error(`The app at ${entry} registered no functions.`);
+  // As the worker does once the app is loaded: `app.hook.appStart` handlers run before any trigger.
+  for (const hook of registry.hooks.get('appStart') ?? []) {
+    await hook({ hookData: {}, appHookData: {}, functionAppDirectory: options.appRoot });
+  }
 
   const invoker = new Invoker(registry, (level, fn, message) => {
     if (level === 'error' || level === 'critical') console.error(`[${fn}] ${message}`);

@@ -93,6 +93,10 @@ describe('devhost HTTP and timer triggers', () => {
     expect(await readJson(res)).toEqual({ setting: 'from-local-settings', overridden: 'from-environment' });
   });
 
+  it('runs app.hook.appStart handlers before serving', async () => {
+    expect(await readJson(await fetch(`${host.baseUrl}/api/app-start`))).toEqual({ ran: true });
+  });
+
   it('writes one log line per invocation with status and duration', async () => {
     await fetch(`${host.baseUrl}/api/items/99`);
     await host.waitForOutput(/GET \/api\/items\/99 -> 200 \(\d+\.\d ms\) numbered/);
