@@ -83,6 +83,7 @@ export class DurableEngine {
   private readonly maxActivities: number;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly completionWaiters = new Map<string, Set<() => void>>();
 
   constructor(private readonly o: EngineOptions) {
     this.store = new DurableStore(o.connectionString, o.hubName);
@@ -118,7 +119,8 @@ export class DurableEngine {
     const fn = this.orchestrator(name);
     if (!fn) throw new Error(`No orchestrator function named "${name}" is registered.`);
     const id = instanceId ?? randomUUID().replace(/-/g, '');
-    const existing = await this.store.getState(id);
+    // A generated id is new by construction; a caller's id may name an earlier instance.
+    const existing = instanceId === undefined ? undefined : await this.store.getState(id);
     if (existing && !TERMINAL.has(existing.runtimeStatus)) {
       throw new InstanceExistsError(`An instance with ID '${id}' already exists.`);
     }
@@ -223,6 +225,26 @@ export class DurableEngine {
     if (!TERMINAL.has(state.runtimeStatus))
       throw new InstanceExistsError(`Instance '${instanceId}' is still running.`);
     return this.store.deletePartition(instanceId);
+  }
+
+  /** Resolves when the instance reaches a final status, or after `timeoutMs` (false). */
+  async waitForCompletion(instanceId: string, timeoutMs: number): Promise<boolean> {
+    const done = async () =>
+      TERMINAL.has((await this.store.getState(instanceId, false))?.runtimeStatus ?? '');
+    if (await done()) return true;
+    return new Promise((resolve) => {
+      const waiters = this.completionWaiters.get(instanceId) ?? new Set();
+      this.completionWaiters.set(instanceId, waiters);
+      const finish = (value: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(onComplete);
+        if (waiters.size === 0) this.completionWaiters.delete(instanceId);
+        resolve(value);
+      };
+      const onComplete = () => finish(true);
+      const timer = setTimeout(() => void done().then(finish), timeoutMs);
+      waiters.add(onComplete);
+    });
   }
 
   /** Resolves when no episode, activity or due work is running or queued (for tests and benchmarks). */
@@ -707,6 +729,7 @@ export class DurableEngine {
     }
     this.crashIf('afterCheckpoint');
 
+    if (TERMINAL.has(next.runtimeStatus)) for (const w of this.completionWaiters.get(instanceId) ?? []) w();
     for (const a of newActivities) this.enqueueActivity(a);
     for (const t of newTimers) this.scheduleTimer(t);
     for (const rk of deleteRows) this.o.scheduler.cancel(`durable:${instanceId}|${rk}`);

@@ -70,6 +70,16 @@ export function managementEndpoint(engine: DurableEngine, hubName: string) {
         const payload = Object.fromEntries(
           Object.entries(links).map(([k, v]) => [k, v.replace('INSTANCEID', id)]),
         );
+        // "Start and wait" (createAndWaitOnNewInstancePostUri): with ?timeout=seconds, answer 200 with
+        // the final status when the instance finishes in time, else the usual 202.
+        const timeoutSeconds = Number(q.get('timeout') ?? 0);
+        if (
+          timeoutSeconds > 0 &&
+          (await engine.waitForCompletion(id, Math.min(timeoutSeconds, 300) * 1000))
+        ) {
+          const s = await engine.store.getState(id, false);
+          if (s) return json(200, statusPayload(s));
+        }
         return json(202, { ...payload, id }, { location: payload.statusQueryGetUri });
       }
       if (rest[0] !== 'instances') return json(404, { message: 'Unknown durable API path.' });

@@ -172,3 +172,30 @@ describe('durable engine', () => {
     expect(await getStatus(base, ids[0])).toBeUndefined();
   });
 });
+
+describe('durable start-and-wait', () => {
+  it('answers 200 with the final status when the instance finishes within ?timeout', async () => {
+    const host = await startDurableHost();
+    try {
+      const res = await fetch(
+        `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/fanOut/wait-${uid()}?timeout=30`,
+        {
+          method: 'POST',
+        },
+      );
+      expect(res.status).toBe(200);
+      const body = await readJson(res);
+      expect(body.runtimeStatus).toBe('Completed');
+      expect(body.output).toBe(30);
+      const slow = await fetch(
+        `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/waitForever/wait-${uid()}?timeout=1`,
+        {
+          method: 'POST',
+        },
+      );
+      expect(slow.status).toBe(202);
+    } finally {
+      await host.stop();
+    }
+  });
+});
