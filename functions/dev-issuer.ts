@@ -1,0 +1,38 @@
+// The local dev issuer's discovery documents (anonymous). They exist only when
+// DEV_ISSUER_ENABLED=true; otherwise both answer 404, as if there were no such issuer.
+import { app, type HttpRequest } from '@azure/functions';
+import { DEV_KEY_ALG, devJwks } from '../shared/auth/dev-issuer';
+import { authSettings } from '../shared/config';
+import { notFound } from '../shared/http/errors';
+import { httpHandler, json } from '../shared/http/handler';
+
+function requireEnabled(): void {
+  if (!authSettings().DEV_ISSUER_ENABLED) throw notFound('The dev issuer is not enabled on this service.');
+}
+
+app.http('devIssuerJwks', {
+  route: 'dev-issuer/.well-known/jwks.json',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: httpHandler(async () => {
+    requireEnabled();
+    return json(200, await devJwks(), { 'Cache-Control': 'public, max-age=300' });
+  }),
+});
+
+app.http('devIssuerOpenIdConfiguration', {
+  route: 'dev-issuer/.well-known/openid-configuration',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: httpHandler(async (req: HttpRequest) => {
+    requireEnabled();
+    return json(200, {
+      issuer: authSettings().DEV_ISSUER_URL,
+      jwks_uri: new URL('jwks.json', req.url).toString(),
+      id_token_signing_alg_values_supported: [DEV_KEY_ALG],
+      response_types_supported: ['token'],
+      subject_types_supported: ['public'],
+      claims_supported: ['oid', 'sub', 'tid', 'name', 'preferred_username', 'amr', 'auth_time'],
+    });
+  }),
+});

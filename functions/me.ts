@@ -1,0 +1,34 @@
+// GET /api/v1.0/me: the signed-in user, in Graph's user shape. The smallest authenticated
+// endpoint: it shows sign-in working end to end without any directory data.
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { authenticate } from '../shared/auth/authenticate';
+import { httpHandler, json } from '../shared/http/handler';
+import { registerOperation } from '../shared/openapi/registry';
+
+export const MeResponse = z
+  .object({ id: z.string(), displayName: z.string(), userPrincipalName: z.string() })
+  .meta({ id: 'microsoft.graph.user' });
+
+registerOperation({
+  method: 'get',
+  path: '/v1.0/me',
+  summary: 'The signed-in user',
+  tags: ['me'],
+  responses: { 200: { description: 'The caller, from the access token.', schema: MeResponse } },
+});
+
+app.http('me', {
+  route: 'v1.0/me',
+  methods: ['GET'],
+  authLevel: 'anonymous', // the bearer token is checked by authenticate(), not by function keys
+  handler: httpHandler(async (req) => {
+    const caller = await authenticate(req);
+    const body: z.infer<typeof MeResponse> = {
+      id: caller.id,
+      displayName: caller.name,
+      userPrincipalName: caller.username,
+    };
+    return json(200, body);
+  }),
+});

@@ -1,0 +1,72 @@
+// Request parsing with zod: JSON bodies, query strings, and Graph's case-insensitive enums.
+import type { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import { badRequest, HttpError, invalidInput } from './errors';
+
+/** Bodies larger than this are refused before parsing; no request of this API comes close. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+/**
+ * An enum that accepts any letter case and outputs the canonical value, as Graph does
+ * (`AfterDuration` = `afterDuration`). Built as preprocess + z.enum so the JSON Schema (OpenAPI)
+ * still lists the canonical values.
+ */
+export function ciEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  const canonical = new Map(values.map((v) => [v.toLowerCase(), v]));
+  return z.preprocess(
+    (input) => (typeof input === 'string' ? (canonical.get(input.toLowerCase()) ?? input) : input),
+    z.enum(values),
+  );
+}
+
+// Zod says "expected string, received undefined" for a missing field; "Required." is clearer.
+const errorMap: z.core.$ZodErrorMap = (issue) =>
+  issue.code === 'invalid_type' && issue.input === undefined ? 'Required.' : undefined;
+
+/** Parses `value` or throws a 400 whose details name every bad field. */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what = 'request body',
+  prefix = '',
+): z.output<S> {
+  const result = schema.safeParse(value, { error: errorMap });
+  if (!result.success) throw invalidInput(result.error, what, prefix);
+  return result.data;
+}
+
+/** Reads the body as JSON and validates it. Bad JSON, an empty body or a schema failure -> 400. */
+export async function readJsonBody<S extends z.ZodType>(req: HttpRequest, schema: S): Promise<z.output<S>> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > MAX_JSON_BODY_BYTES) throw tooLarge();
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw tooLarge();
+  if (text.trim() === '') throw badRequest('A JSON request body is required.');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseOrThrow(schema, value);
+}
+
+/**
+ * Validates query-string parameters (first value of each name) against an object schema.
+ * OData's `$` options are handled by ./odata and are not passed here.
+ */
+export function parseQuery<S extends z.ZodType>(query: URLSearchParams, schema: S): z.output<S> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of query) {
+    if (!name.startsWith('$') && !(name in values)) values[name] = value;
+  }
+  return parseOrThrow(schema, values, 'query string');
+}
+
+function tooLarge(): HttpError {
+  return new HttpError(
+    413,
+    'RequestEntityTooLarge',
+    `The request body exceeds ${MAX_JSON_BODY_BYTES} bytes.`,
+  );
+}
