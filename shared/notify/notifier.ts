@@ -43,7 +43,11 @@ export class LogNotifier implements Notifier {
   constructor(private readonly log: (line: string) => void = (line) => console.log(line)) {}
 
   async send(notice: Notice): Promise<DeliveryReport[]> {
-    const parts = [`[notify] ${notice.event}`, `subject=${notice.subjectId}`, `principal=${notice.principalId}`];
+    const parts = [
+      `[notify] ${notice.event}`,
+      `subject=${notice.subjectId}`,
+      `principal=${notice.principalId}`,
+    ];
     parts.push(`target="${notice.targetDisplayName}"`);
     if (notice.endDateTime) parts.push(`end=${notice.endDateTime}`);
     if (notice.by) parts.push(`by=${notice.by}`);
