@@ -3,3 +3,4 @@ import './health';
 import './dev-issuer';
 import './me';
 import './openapi';
+import './authenticators';
