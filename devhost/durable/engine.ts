@@ -28,6 +28,7 @@ import {
   type OutboxRow,
   outboxKey,
   type ParentRef,
+  type Partition,
   type RetryPlan,
   statusOf,
   type TimerWork,
@@ -84,6 +85,13 @@ export class DurableEngine {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly completionWaiters = new Map<string, Set<() => void>>();
+  /**
+   * Each running instance's partition as of our last checkpoint. This host is the only writer, so
+   * an episode need not read it back; the instance row's ETag still guards every checkpoint.
+   */
+  private readonly partitions = new Map<string, Partition>();
+  /** Activity results and timer firings waiting for the next episode (see InboxMessage.source). */
+  private readonly handoffs = new Map<string, InboxMessage[]>();
 
   constructor(private readonly o: EngineOptions) {
     this.store = new DurableStore(o.connectionString, o.hubName);
@@ -165,7 +173,16 @@ export class DurableEngine {
       ? ['update', this.store.stateEntity(state), 'Replace', { etag: existing.etag }]
       : ['create', this.store.stateEntity(state)];
     try {
-      await this.store.commit([stateAction, ['create', this.store.inboxEntity(id, started)]]);
+      const etag = await this.store.commit([stateAction, ['create', this.store.inboxEntity(id, started)]]);
+      this.handoffs.delete(id);
+      this.partitions.set(id, {
+        state: { ...state, etag },
+        history: [],
+        inbox: [started],
+        activities: [],
+        timers: [],
+        outbox: [],
+      });
     } catch (err) {
       const code = statusOf(err);
       if (code === 409 || code === 412)
@@ -182,10 +199,9 @@ export class DurableEngine {
     const state = await this.store.getState(instanceId);
     if (!state) return 'notFound';
     if (TERMINAL.has(state.runtimeStatus)) return 'gone';
-    const now = this.o.clock.now();
-    await this.store.commit([
-      ['create', this.store.inboxEntity(instanceId, { rowKey: inboxKey(now), event: ev })],
-    ]);
+    const message: InboxMessage = { rowKey: inboxKey(this.o.clock.now()), event: ev };
+    await this.store.commit([['create', this.store.inboxEntity(instanceId, message)]]);
+    this.partitions.get(instanceId)?.inbox.push(message);
     this.crashIf('afterEventAccepted');
     this.kick(instanceId);
     return 'accepted';
@@ -224,6 +240,7 @@ export class DurableEngine {
     if (!state) return 0;
     if (!TERMINAL.has(state.runtimeStatus))
       throw new InstanceExistsError(`Instance '${instanceId}' is still running.`);
+    this.partitions.delete(instanceId);
     return this.store.deletePartition(instanceId);
   }
 
@@ -380,41 +397,30 @@ export class DurableEngine {
       }
     }
     this.crashIf('afterActivityRun');
-    const message: InboxMessage = { rowKey: inboxKey(now()), event: result, executionId: w.executionId };
+    const message: InboxMessage = {
+      rowKey: inboxKey(now()),
+      event: result,
+      executionId: w.executionId,
+      source: w.rowKey,
+    };
     if (result.EventType === EventType.TaskFailed && w.retry) message.retry = w.retry;
-    try {
-      await this.store.commit([
-        ['delete', { partitionKey: w.instanceId, rowKey: w.rowKey }],
-        ['create', this.store.inboxEntity(w.instanceId, message)],
-      ]);
-    } catch (err) {
-      if (statusOf(err) === 404) return; // already recorded by an earlier run, or the instance ended
-      throw err;
-    }
-    this.kick(w.instanceId);
+    this.handOff(w.instanceId, message);
   }
 
   private async fireTimer(t: TimerWork): Promise<void> {
+    const at = this.o.clock.now();
     const message: InboxMessage = {
-      rowKey: inboxKey(this.o.clock.now()),
+      rowKey: inboxKey(at),
       executionId: t.executionId,
-      event: event(EventType.TimerFired, this.o.clock.now(), {
+      event: event(EventType.TimerFired, at, {
         TimerId: t.timerId,
         FireAt: new Date(t.fireAt).toISOString(),
       }),
       retry: t.retry,
+      source: t.rowKey,
     };
-    try {
-      await this.store.commit([
-        ['delete', { partitionKey: t.instanceId, rowKey: t.rowKey }],
-        ['create', this.store.inboxEntity(t.instanceId, message)],
-      ]);
-    } catch (err) {
-      if (statusOf(err) === 404) return;
-      throw err;
-    }
     this.crashIf('afterTimerFired');
-    this.kick(t.instanceId);
+    this.handOff(t.instanceId, message);
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
@@ -450,42 +456,62 @@ export class DurableEngine {
   private async deliverToInbox(instanceId: string, message: Omit<InboxMessage, 'rowKey'>): Promise<void> {
     const state = await this.store.getState(instanceId);
     if (!state) return;
-    await this.store.commit([
-      ['create', this.store.inboxEntity(instanceId, { ...message, rowKey: inboxKey(this.o.clock.now()) })],
-    ]);
+    const row: InboxMessage = { ...message, rowKey: inboxKey(this.o.clock.now()) };
+    await this.store.commit([['create', this.store.inboxEntity(instanceId, row)]]);
+    this.partitions.get(instanceId)?.inbox.push(row);
     this.kick(instanceId);
   }
 
   // ---- episodes ------------------------------------------------------------------------------
 
+  private handOff(instanceId: string, message: InboxMessage): void {
+    const list = this.handoffs.get(instanceId) ?? [];
+    list.push(message);
+    this.handoffs.set(instanceId, list);
+    this.kick(instanceId);
+  }
+
+  /** Handed-off messages whose work row still exists; the others are stale (e.g. after terminate). */
+  private takeLiveHandoffs(instanceId: string, p: Partition): InboxMessage[] {
+    const list = this.handoffs.get(instanceId) ?? [];
+    const live = list.filter(
+      (m) => p.activities.some((a) => a.rowKey === m.source) || p.timers.some((t) => t.rowKey === m.source),
+    );
+    if (live.length !== list.length) this.handoffs.set(instanceId, live);
+    return live;
+  }
+
+  private forgetHandoffs(instanceId: string, consumed: InboxMessage[]): void {
+    const list = this.handoffs.get(instanceId);
+    if (!list) return;
+    const rest = list.filter((m) => !consumed.includes(m));
+    if (rest.length === 0) this.handoffs.delete(instanceId);
+    else this.handoffs.set(instanceId, rest);
+  }
+
   private async runEpisode(instanceId: string): Promise<void> {
-    const p = await this.store.loadPartition(instanceId);
+    const p = this.partitions.get(instanceId) ?? (await this.store.loadPartition(instanceId));
     const s = p.state;
-    if (!s) {
+    const handed = this.takeLiveHandoffs(instanceId, p);
+    if (!s || TERMINAL.has(s.runtimeStatus)) {
+      this.partitions.delete(instanceId);
+      this.handoffs.delete(instanceId);
       await this.store.deleteRows(
         instanceId,
         p.inbox.map((m) => m.rowKey),
       );
       return;
     }
-    if (p.inbox.length === 0) return;
+    if (p.inbox.length === 0 && handed.length === 0) return;
     const now = this.o.clock.now();
-    const inbox = [...p.inbox].sort((a, b) => a.rowKey.localeCompare(b.rowKey));
-    const consumed: string[] = [];
+    const inbox = [...p.inbox, ...handed].sort((a, b) => a.rowKey.localeCompare(b.rowKey));
+    const consumed: InboxMessage[] = [];
     const newEvents: HistoryEvent[] = [];
     const tx: TransactionAction[] = [];
     const newActivities: ActivityWork[] = [];
     const newTimers: TimerWork[] = [];
     const newOutbox: OutboxRow[] = [];
     const deleteRows = new Set<string>();
-
-    if (TERMINAL.has(s.runtimeStatus)) {
-      await this.store.deleteRows(
-        instanceId,
-        inbox.map((m) => m.rowKey),
-      );
-      return;
-    }
 
     const scheduled = new Set(p.history.map(scheduledTaskId).filter((x) => x !== undefined));
     const completed = new Set(p.history.map(completedTaskId).filter((x) => x !== undefined));
@@ -499,20 +525,20 @@ export class DurableEngine {
       const ev = m.event;
       const type = ev.EventType;
       if (type === EventType.ExecutionTerminated) {
-        consumed.push(m.rowKey);
+        consumed.push(m);
         terminateReason = JSON.parse(String(ev.Input ?? 'null')) ?? '';
         newEvents.push(ev);
         break;
       }
       if (type === EventType.ExecutionSuspended || type === EventType.ExecutionResumed) {
-        consumed.push(m.rowKey);
+        consumed.push(m);
         if ((type === EventType.ExecutionSuspended) !== suspended) newEvents.push(ev);
         suspended = type === EventType.ExecutionSuspended;
         continue;
       }
       if (suspended) continue; // everything else waits for resume
       if (type === EventType.ExecutionStarted) {
-        consumed.push(m.rowKey);
+        consumed.push(m);
         if (!started && m.executionId === s.executionId) {
           started = true;
           newEvents.push(ev);
@@ -522,14 +548,14 @@ export class DurableEngine {
       }
       if (type === EventType.EventRaised) {
         if (!started) continue; // keep it until the execution has started
-        consumed.push(m.rowKey);
+        consumed.push(m);
         newEvents.push(ev);
         runOrchestrator = true;
         continue;
       }
       const taskId = completedTaskId(ev);
       if (taskId === undefined) {
-        consumed.push(m.rowKey);
+        consumed.push(m);
         continue;
       }
       const stale =
@@ -537,7 +563,7 @@ export class DurableEngine {
         completed.has(taskId) ||
         !scheduled.has(taskId);
       if (stale) {
-        consumed.push(m.rowKey);
+        consumed.push(m);
         continue;
       }
       if (m.retry) {
@@ -546,7 +572,7 @@ export class DurableEngine {
         if (runOrchestrator || hiddenIdTaken) break;
         hiddenIdTaken = true;
       }
-      consumed.push(m.rowKey);
+      consumed.push(m);
       completed.add(taskId);
       newEvents.push(ev);
       runOrchestrator = true;
@@ -699,8 +725,12 @@ export class DurableEngine {
       };
     }
 
-    tx.push(['update', this.store.stateEntity(next), 'Replace', { etag: s.etag }]);
-    for (const rk of consumed) tx.push(['delete', { partitionKey: instanceId, rowKey: rk }]);
+    for (const m of consumed) {
+      if (m.source)
+        deleteRows.add(m.source); // the work row goes with the recorded result
+      else tx.push(['delete', { partitionKey: instanceId, rowKey: m.rowKey }]);
+    }
+    tx.unshift(['update', this.store.stateEntity(next), 'Replace', { etag: s.etag }]);
     for (const rk of deleteRows) tx.push(['delete', { partitionKey: instanceId, rowKey: rk }]);
     if (restartInbox) tx.push(['create', this.store.inboxEntity(instanceId, restartInbox)]);
     let work: TransactionAction[] = [
@@ -718,9 +748,11 @@ export class DurableEngine {
       work = [];
     }
     this.crashIf('beforeCheckpoint');
+    let etag: string | undefined;
     try {
-      await this.store.commit(tx, prelude);
+      etag = await this.store.commit(tx, prelude);
     } catch (err) {
+      this.partitions.delete(instanceId); // our view may be stale: read storage next time
       if (statusOf(err) === 412 || statusOf(err) === 404 || statusOf(err) === 409) {
         this.kick(instanceId); // someone else moved the state on; replay from the new state
         return;
@@ -728,6 +760,22 @@ export class DurableEngine {
       throw err;
     }
     this.crashIf('afterCheckpoint');
+    this.forgetHandoffs(instanceId, consumed);
+    if (TERMINAL.has(next.runtimeStatus)) this.partitions.delete(instanceId);
+    else {
+      const consumedKeys = new Set(consumed.map((m) => m.rowKey));
+      this.partitions.set(instanceId, {
+        state: { ...next, etag },
+        history: continueAsNewInput !== undefined ? [] : [...p.history, ...episodeEvents],
+        inbox: [
+          ...p.inbox.filter((m) => !consumedKeys.has(m.rowKey)),
+          ...(restartInbox ? [restartInbox] : []),
+        ],
+        activities: [...p.activities.filter((a) => !deleteRows.has(a.rowKey)), ...newActivities],
+        timers: [...p.timers.filter((t) => !deleteRows.has(t.rowKey)), ...newTimers],
+        outbox: [],
+      });
+    }
 
     if (TERMINAL.has(next.runtimeStatus)) for (const w of this.completionWaiters.get(instanceId) ?? []) w();
     for (const a of newActivities) this.enqueueActivity(a);

@@ -68,6 +68,12 @@ export interface InboxMessage {
   /** Execution the message belongs to; completions for an older execution are dropped. */
   executionId?: string;
   retry?: RetryPlan;
+  /**
+   * Set on activity results and timer firings, which are handed to the next episode in memory
+   * instead of being written: the work row they name is deleted by that episode's checkpoint, so a
+   * crash before it re-runs the activity (or re-fires the timer) rather than losing anything.
+   */
+  source?: string;
 }
 
 export interface ActivityWork {
@@ -332,16 +338,18 @@ export class DurableStore {
   }
 
   /** Runs `actions` in one partition atomically; over 100 actions, `prelude` rows go first. */
-  async commit(actions: TransactionAction[], prelude: TransactionAction[] = []): Promise<void> {
+  /** Runs `actions` atomically (one partition); returns the instance row's new ETag if it changed. */
+  async commit(actions: TransactionAction[], prelude: TransactionAction[] = []): Promise<string | undefined> {
     for (let i = 0; i < prelude.length; i += MAX_BATCH) {
       this.operations++;
       await this.table.submitTransaction(prelude.slice(i, i + MAX_BATCH));
     }
-    if (actions.length === 0) return;
+    if (actions.length === 0) return undefined;
     if (actions.length > MAX_BATCH)
       throw new Error(`checkpoint of ${actions.length} rows exceeds one transaction`);
     this.operations++;
-    await this.table.submitTransaction(actions);
+    const response = await this.table.submitTransaction(actions);
+    return response.getResponseForEntity('state')?.etag;
   }
 
   async deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {

@@ -116,7 +116,8 @@ describe('durable engine after kill -9', () => {
       await advance(host.baseUrl, 'PT2H').catch(() => undefined);
       await eventually(async () => (host.child.signalCode === 'SIGKILL' ? true : undefined));
     });
-    await withHost({}, async (host) => {
+    // The firing died with the host; the timer row did not, so it fires again once due.
+    await withHost({ DEVHOST_CLOCK_OFFSET: 'PT2H' }, async (host) => {
       const done = await waitFor(host.baseUrl, id);
       expect(done.runtimeStatus).toBe('Completed');
       const history = (await getStatus(host.baseUrl, id, true))?.historyEvents;
