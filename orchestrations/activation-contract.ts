@@ -1,0 +1,112 @@
+// What the activation orchestration receives, the events it waits for, and the activities it
+// calls. Shared by the HTTP functions that start and signal it and by the activities that do I/O.
+
+export const ACTIVATION_ORCHESTRATOR = 'activation';
+
+/** External events the orchestration waits for (raised by HTTP functions). */
+export const ActivationEvent = {
+  MfaVerified: 'MfaVerified',
+  ApprovalDecided: 'ApprovalDecided',
+  Cancel: 'Cancel',
+  Deactivate: 'Deactivate',
+  Extend: 'Extend',
+  Revoke: 'Revoke',
+} as const;
+
+export type ActivationTarget =
+  | { kind: 'role'; roleDefinitionId: string; directoryScopeId: string }
+  | { kind: 'group'; groupId: string; accessId: 'member' | 'owner' };
+
+export interface ActivationInput {
+  requestId: string;
+  principalId: string;
+  target: ActivationTarget;
+  /** Requested window length; the grant's end is computed when access is granted. */
+  durationMs: number;
+  justification?: string;
+  ticket?: { ticketNumber?: string; ticketSystem?: string };
+  /** True when the request's token already proved a fresh MFA. */
+  mfaSatisfied: boolean;
+  mfaTimeoutMs: number;
+  approval?: { approvalId: string; timeoutMs: number };
+  /** How long before the end the "expiring soon" reminder goes out. */
+  reminderBeforeEndMs: number;
+}
+
+export interface ApprovalDecision {
+  reviewResult: 'Approve' | 'Deny';
+  approverId: string;
+  justification?: string;
+}
+
+export interface ExtendRequest {
+  requestId: string;
+  durationMs: number;
+}
+
+export interface RevokeRequest {
+  by: string;
+  reason: 'selfDeactivate' | 'adminRemove';
+}
+
+/** Final or intermediate statuses written to the request row (Graph's names plus our own). */
+export type RequestStatus =
+  | 'PendingMfa'
+  | 'PendingApproval'
+  | 'Granted'
+  | 'Provisioned'
+  | 'Denied'
+  | 'Canceled'
+  | 'TimedOut'
+  | 'Revoked'
+  | 'Expired'
+  | 'Failed';
+
+export interface StatusUpdate {
+  requestId: string;
+  status: RequestStatus;
+  detail?: string;
+  by?: string;
+}
+
+export interface GrantInput {
+  requestId: string;
+  principalId: string;
+  target: ActivationTarget;
+  startDateTime: string;
+  endDateTime: string;
+  justification?: string;
+  ticket?: { ticketNumber?: string; ticketSystem?: string };
+}
+
+export interface RevokeInput {
+  requestId: string;
+  principalId: string;
+  target: ActivationTarget;
+  reason: 'expired' | 'selfDeactivate' | 'adminRemove';
+  by?: string;
+}
+
+export interface LifecycleNotice {
+  requestId: string;
+  event:
+    | 'activationRequested'
+    | 'approved'
+    | 'denied'
+    | 'activated'
+    | 'expiringSoon'
+    | 'deactivated'
+    | 'expired'
+    | 'revoked';
+  principalId: string;
+  target: ActivationTarget;
+  endDateTime?: string;
+  by?: string;
+}
+
+export const Activity = {
+  setStatus: 'activation-setStatus',
+  grant: 'activation-grant',
+  revoke: 'activation-revoke',
+  notify: 'activation-notify',
+} as const;
