@@ -1,6 +1,8 @@
 // What the activation orchestration receives, the events it waits for, and the activities it
 // calls. Shared by the HTTP functions that start and signal it and by the activities that do I/O.
 
+import type { NoticeEvent } from '../shared/notify/notifier';
+
 export const ACTIVATION_ORCHESTRATOR = 'activation';
 
 /** External events the orchestration waits for (raised by HTTP functions). */
@@ -89,15 +91,7 @@ export interface RevokeInput {
 
 export interface LifecycleNotice {
   requestId: string;
-  event:
-    | 'activationRequested'
-    | 'approved'
-    | 'denied'
-    | 'activated'
-    | 'expiringSoon'
-    | 'deactivated'
-    | 'expired'
-    | 'revoked';
+  event: NoticeEvent;
   principalId: string;
   target: ActivationTarget;
   endDateTime?: string;

@@ -814,16 +814,7 @@ export class DurableEngine {
         plan.firstRetryIntervalInMilliseconds * plan.backoffCoefficient ** (plan.attempt - 1),
         plan.maxRetryIntervalInMilliseconds,
       );
-      const fireAt = now + delay;
-      newEvents.push(event(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, id));
-      timers.push({
-        instanceId: s.instanceId,
-        rowKey: timerKey(s.executionId, id),
-        executionId: s.executionId,
-        timerId: id,
-        fireAt,
-        retry: { ...plan, attempt: plan.attempt + 1 },
-      });
+      addTimer(s, id, now + delay, now, newEvents, timers, { ...plan, attempt: plan.attempt + 1 });
       return;
     }
     // The retry timer fired: schedule the next attempt under a new hidden id.
@@ -992,17 +983,7 @@ export class DurableEngine {
           break;
         case 5: {
           id = s.nextSeq++;
-          const fireAt = new Date(a.fireAt as Date).getTime();
-          if (!a.isCanceled) {
-            events.push(event(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, id));
-            timers.push({
-              instanceId: s.instanceId,
-              rowKey: timerKey(s.executionId, id),
-              executionId: s.executionId,
-              timerId: id,
-              fireAt,
-            });
-          }
+          if (!a.isCanceled) addTimer(s, id, new Date(a.fireAt as Date).getTime(), now, events, timers);
           break;
         }
         case 6:
@@ -1060,4 +1041,25 @@ function retryPlan(
 
 function isTriggerOf(fn: RegisteredFunction, type: string): boolean {
   return fn.trigger.type.toLowerCase() === type;
+}
+
+/** A durable timer: its TimerCreated event and its pending row. */
+function addTimer(
+  s: InstanceState,
+  id: number,
+  fireAt: number,
+  now: number,
+  events: HistoryEvent[],
+  timers: TimerWork[],
+  retry?: RetryPlan,
+): void {
+  events.push(event(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, id));
+  timers.push({
+    instanceId: s.instanceId,
+    rowKey: timerKey(s.executionId, id),
+    executionId: s.executionId,
+    timerId: id,
+    fireAt,
+    retry,
+  });
 }

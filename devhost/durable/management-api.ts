@@ -58,13 +58,8 @@ export function managementEndpoint(engine: DurableEngine, hubName: string) {
     const origin = req.url.origin;
     try {
       if (rest[0] === 'orchestrators' && req.method === 'POST' && rest[1]) {
-        const body = req.body.toString('utf8');
-        const inputJson = body.trim() === '' ? 'null' : body;
-        try {
-          JSON.parse(inputJson);
-        } catch {
-          return json(400, { message: 'The request body is not valid JSON.' });
-        }
+        const inputJson = jsonBody(req);
+        if (inputJson === undefined) return json(400, { message: 'The request body is not valid JSON.' });
         const id = await engine.startNew(rest[1], rest[2] || undefined, inputJson);
         const links = managementUrls(origin, hubName);
         const payload = Object.fromEntries(
@@ -99,13 +94,8 @@ export function managementEndpoint(engine: DurableEngine, hubName: string) {
       let outcome: 'accepted' | 'notFound' | 'gone';
       switch (action) {
         case 'raiseEvent': {
-          const body = req.body.toString('utf8');
-          const inputJson = body.trim() === '' ? 'null' : body;
-          try {
-            JSON.parse(inputJson);
-          } catch {
-            return json(400, { message: 'The event data is not valid JSON.' });
-          }
+          const inputJson = jsonBody(req);
+          if (inputJson === undefined) return json(400, { message: 'The event data is not valid JSON.' });
           outcome = await engine.raiseEvent(id, rest[3] ?? '', inputJson);
           break;
         }
@@ -201,4 +191,16 @@ async function purgeBy(engine: DurableEngine, req: RawRequest): Promise<RawRespo
     continuationToken = page.continuationToken;
   } while (continuationToken);
   return deleted > 0 ? json(200, { instancesDeleted: deleted }) : json(404, { instancesDeleted: 0 });
+}
+
+/** The body as a JSON string ('null' when empty), or undefined when it is not JSON. */
+function jsonBody(req: RawRequest): string | undefined {
+  const body = req.body.toString('utf8');
+  const text = body.trim() === '' ? 'null' : body;
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return undefined;
+  }
 }
