@@ -92,7 +92,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       string: JSON.stringify(clientInputData(origin, hostJson.hubName)),
     }));
     server.addEndpoint(managementEndpoint(durable, hostJson.hubName));
-    await durable.start();
+    // Storage may be down at start: HTTP triggers are served anyway (health then says 503) and the
+    // engine keeps trying in the background, as the Functions host does.
+    const engine = durable;
+    const startEngine = (): void => {
+      engine.start().catch((err) => {
+        log(`[durable] storage not reachable (${err instanceof Error ? err.message : err}); retrying in 5 s`);
+        setTimeout(startEngine, 5000).unref();
+      });
+    };
+    startEngine();
   }
 
   const port = await server.listen(options.port);

@@ -66,6 +66,8 @@ export type RequestStatus =
 
 export interface StatusUpdate {
   requestId: string;
+  /** The orchestration's time of the step (deterministic, so a re-run writes the same audit row). */
+  at: string;
   status: RequestStatus;
   detail?: string;
   by?: string;
@@ -83,6 +85,7 @@ export interface GrantInput {
 
 export interface RevokeInput {
   requestId: string;
+  at: string;
   principalId: string;
   target: ActivationTarget;
   reason: 'expired' | 'selfDeactivate' | 'adminRemove';
@@ -91,6 +94,7 @@ export interface RevokeInput {
 
 export interface LifecycleNotice {
   requestId: string;
+  at: string;
   event: NoticeEvent;
   principalId: string;
   target: ActivationTarget;

@@ -31,16 +31,19 @@ RETRY.maxRetryIntervalInMilliseconds = 60_000;
 df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationContext) {
   const input = context.df.getInput() as ActivationInput;
   const now = () => context.df.currentUtcDateTime.getTime();
-  const setStatus = (update: Omit<StatusUpdate, 'requestId'>) => {
+  const at = () => new Date(now()).toISOString();
+  const setStatus = (update: Omit<StatusUpdate, 'requestId' | 'at'>) => {
     context.df.setCustomStatus(update.status);
     return context.df.callActivityWithRetry(Activity.setStatus, RETRY, {
       requestId: input.requestId,
+      at: at(),
       ...update,
-    });
+    } satisfies StatusUpdate);
   };
   const notify = (event: LifecycleNotice['event'], extra: Partial<LifecycleNotice> = {}) =>
     context.df.callActivityWithRetry(Activity.notify, RETRY, {
       requestId: input.requestId,
+      at: at(),
       event,
       principalId: input.principalId,
       target: input.target,
@@ -132,6 +135,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
   // 5. Revoke
   const revokeInput: RevokeInput = {
     requestId: input.requestId,
+    at: at(),
     principalId: input.principalId,
     target: input.target,
     reason,

@@ -1,0 +1,296 @@
+// Self-service schedule requests in Graph's PIM dialect, for directory roles and privileged groups:
+//   POST .../roleAssignmentScheduleRequests                  selfActivate, selfDeactivate, selfExtend, selfRenew, adminRemove
+//   GET  .../roleAssignmentScheduleRequests/{id}             the requester's own request (admins and readers: any)
+//   POST .../roleAssignmentScheduleRequests/{id}/cancel      the requester, while it waits for MFA or approval
+//   POST .../roleAssignmentScheduleRequests/{id}/verifyMfa   a fresh-MFA token, or {"otp"} from the caller's TOTP
+// and the same under /identityGovernance/privilegedAccess/group/assignmentScheduleRequests.
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { ACTIVATION_ORCHESTRATOR, ActivationEvent } from '../orchestrations/activation-contract';
+import { isAdmin, isReader } from '../shared/activation/effective-access';
+import { type ActivationRequestRow, getRequest, updateRequest } from '../shared/activation/requests-repo';
+import {
+  type Orchestrations,
+  type SelfServiceRequest,
+  selfActivate,
+  signalHolder,
+} from '../shared/activation/self-service';
+import { authenticate } from '../shared/auth/authenticate';
+import type { Caller } from '../shared/auth/caller';
+import { now } from '../shared/clock';
+import { badRequest, conflict, notFound, tooManyRequests } from '../shared/http/errors';
+import { httpHandler, json, noContent } from '../shared/http/handler';
+import { ciEnum, parseOrThrow, readJsonBody } from '../shared/http/validation';
+import { verifyTotp } from '../shared/mfa';
+import { registerOperation } from '../shared/openapi/registry';
+import '../orchestrations/activation';
+import '../orchestrations/activation-activities';
+
+const MAX_MFA_FAILURES = 5;
+const client = df.input.durableClient();
+
+const ACTIONS = [
+  'selfActivate',
+  'selfDeactivate',
+  'selfExtend',
+  'selfRenew',
+  'adminAssign',
+  'adminUpdate',
+  'adminRemove',
+  'adminExtend',
+  'adminRenew',
+] as const;
+const HANDLED = new Set(['selfActivate', 'selfDeactivate', 'selfExtend', 'selfRenew', 'adminRemove']);
+
+const Common = {
+  action: ciEnum(ACTIONS),
+  principalId: z.string().min(1).max(128),
+  justification: z.string().max(500).nullish(),
+  ticketInfo: z
+    .strictObject({
+      ticketNumber: z.string().max(100).nullish(),
+      ticketSystem: z.string().max(100).nullish(),
+    })
+    .nullish(),
+  scheduleInfo: z
+    .strictObject({
+      startDateTime: z.iso.datetime({ offset: true }).nullish(),
+      expiration: z
+        .strictObject({
+          type: ciEnum(['afterDuration', 'afterDateTime', 'noExpiration', 'notSpecified']).optional(),
+          duration: z.string().max(32).nullish(),
+          endDateTime: z.iso.datetime({ offset: true }).nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+  isValidationOnly: z.boolean().optional(),
+};
+
+export const RoleScheduleRequestBody = z
+  .strictObject({
+    ...Common,
+    roleDefinitionId: z.string().min(1).max(128),
+    directoryScopeId: z.string().min(1).max(400).default('/'),
+    appScopeId: z.string().nullish(),
+  })
+  .meta({ id: 'unifiedRoleAssignmentScheduleRequest_input' });
+export const GroupScheduleRequestBody = z
+  .strictObject({ ...Common, groupId: z.string().min(1).max(128), accessId: ciEnum(['member', 'owner']) })
+  .meta({ id: 'privilegedAccessGroupAssignmentScheduleRequest_input' });
+const VerifyMfaBody = z.strictObject({
+  otp: z
+    .string()
+    .regex(/^\d{6}$/, 'A 6-digit code.')
+    .optional(),
+});
+
+type Kind = 'role' | 'group';
+
+function graphShape(r: ActivationRequestRow, isValidationOnly: boolean) {
+  const common = {
+    id: r.id,
+    status: r.status,
+    action: r.action,
+    principalId: r.principalId,
+    justification: r.justification,
+    ticketInfo: r.ticketInfo ?? { ticketNumber: null, ticketSystem: null },
+    scheduleInfo: r.scheduleInfo,
+    isValidationOnly,
+    approvalId: r.approvalId,
+    createdDateTime: r.createdDateTime,
+    completedDateTime: r.completedDateTime,
+    targetScheduleId: r.id,
+    createdBy: { user: { id: r.createdBy } },
+  };
+  return r.target.kind === 'role'
+    ? {
+        ...common,
+        roleDefinitionId: r.target.roleDefinitionId,
+        directoryScopeId: r.target.directoryScopeId,
+        appScopeId: null,
+      }
+    : { ...common, groupId: r.target.groupId, accessId: r.target.accessId };
+}
+
+function orchestrationsOf(context: InvocationContext): Orchestrations {
+  const c = df.getClient(context);
+  return {
+    start: async (requestId, input) => {
+      await c.startNew(ACTIVATION_ORCHESTRATOR, { instanceId: requestId, input });
+    },
+    raise: (requestId, event, data) => c.raiseEvent(requestId, event, data),
+  };
+}
+
+async function visibleRequest(caller: Caller, id: string, kind: Kind): Promise<ActivationRequestRow> {
+  const r = await getRequest(id);
+  // Someone else's request is "not found", not "forbidden": its existence is not the caller's business.
+  if (!r || r.target.kind !== kind || (r.principalId !== caller.id && !(await isReader(caller.id, now())))) {
+    throw notFound(`No schedule request with id '${id}' is visible to the caller.`);
+  }
+  return r;
+}
+
+function register(kind: Kind, base: string, name: string) {
+  const schema = kind === 'role' ? RoleScheduleRequestBody : GroupScheduleRequestBody;
+  registerOperation({
+    method: 'post',
+    path: `/${base}`,
+    summary: `Create a ${kind} assignment schedule request (self-service actions and adminRemove)`,
+    tags: ['activation'],
+    requestBody: schema,
+    responses: { 201: 'The request', 400: 'Invalid or failed policy rules' },
+  });
+  registerOperation({
+    method: 'get',
+    path: `/${base}/{id}`,
+    summary: 'Get a schedule request',
+    tags: ['activation'],
+    responses: { 200: 'The request', 404: 'Not visible' },
+  });
+  registerOperation({
+    method: 'post',
+    path: `/${base}/{id}/cancel`,
+    summary: 'Cancel a request waiting for MFA or approval',
+    tags: ['activation'],
+    responses: { 204: 'Canceled', 409: 'Not pending' },
+  });
+  registerOperation({
+    method: 'post',
+    path: `/${base}/{id}/verifyMfa`,
+    summary: 'Complete the MFA step with a fresh MFA token or a TOTP code',
+    tags: ['activation'],
+    requestBody: VerifyMfaBody,
+    responses: { 204: 'Verified', 400: 'Wrong code', 409: 'Not waiting for MFA', 429: 'Locked' },
+  });
+
+  app.http(`${name}Create`, {
+    route: base,
+    methods: ['POST'],
+    extraInputs: [client],
+    handler: httpHandler(async (req: HttpRequest, context: InvocationContext) => {
+      const caller = await authenticate(req);
+      const body = await readJsonBody(req, schema);
+      if (!HANDLED.has(body.action))
+        throw badRequest(`The action '${body.action}' is not available on this service yet.`, [
+          {
+            target: 'action',
+            message: 'Use selfActivate, selfDeactivate, selfExtend, selfRenew or adminRemove.',
+          },
+        ]);
+      const request: SelfServiceRequest = {
+        ...body,
+        target:
+          'roleDefinitionId' in body
+            ? {
+                kind: 'role',
+                roleDefinitionId: body.roleDefinitionId,
+                directoryScopeId: body.directoryScopeId,
+              }
+            : { kind: 'group', groupId: body.groupId, accessId: body.accessId },
+      };
+      const at = now();
+      const outcome =
+        body.action === 'selfActivate'
+          ? await selfActivate(caller, request, at, orchestrationsOf(context))
+          : await signalHolder(caller, request, at, orchestrationsOf(context), await isAdmin(caller.id, at));
+      return json(201, graphShape(outcome.request, outcome.isValidationOnly));
+    }),
+  });
+
+  app.http(`${name}Get`, {
+    route: `${base}/{id}`,
+    methods: ['GET'],
+    handler: httpHandler(async (req: HttpRequest) => {
+      const caller = await authenticate(req);
+      return json(200, graphShape(await visibleRequest(caller, req.params.id, kind), false));
+    }),
+  });
+
+  app.http(`${name}Cancel`, {
+    route: `${base}/{id}/cancel`,
+    methods: ['POST'],
+    extraInputs: [client],
+    handler: httpHandler(async (req: HttpRequest, context: InvocationContext) => {
+      const caller = await authenticate(req);
+      const r = await visibleRequest(caller, req.params.id, kind);
+      if (r.principalId !== caller.id)
+        throw notFound(`No schedule request with id '${r.id}' is visible to the caller.`);
+      if (r.status !== 'PendingMfa' && r.status !== 'PendingApproval')
+        throw conflict(
+          `The request is ${r.status}; only pending requests can be canceled.`,
+          'RequestNotPending',
+        );
+      await orchestrationsOf(context).raise(r.id, ActivationEvent.Cancel, { by: caller.id });
+      return noContent();
+    }),
+  });
+
+  app.http(`${name}VerifyMfa`, {
+    route: `${base}/{id}/verifyMfa`,
+    methods: ['POST'],
+    extraInputs: [client],
+    handler: httpHandler(async (req: HttpRequest, context: InvocationContext) => {
+      const caller = await authenticate(req);
+      const r = await visibleRequest(caller, req.params.id, kind);
+      if (r.principalId !== caller.id)
+        throw notFound(`No schedule request with id '${r.id}' is visible to the caller.`);
+      const text = await req.text();
+      const body = text.trim() === '' ? {} : parseOrThrow(VerifyMfaBody, parseJson(text));
+      if (r.status !== 'PendingMfa')
+        throw conflict(`The request is ${r.status}, not waiting for MFA.`, 'RequestNotPending');
+      if (r.mfaFailures >= MAX_MFA_FAILURES)
+        throw tooManyRequests('Too many wrong codes: this request is locked until it times out.', 900);
+      let method = 'token';
+      if (!caller.hasFreshMfa(now())) {
+        if (!body.otp)
+          throw badRequest(
+            'Send {"otp":"123456"} from your authenticator, or sign in again with MFA.',
+            [{ target: 'otp', message: 'Required without a fresh MFA token.' }],
+            'MfaRequired',
+          );
+        const result = await verifyTotp(caller.id, body.otp);
+        if (!result.ok) {
+          if (result.reason === 'Invalid')
+            await updateRequest(r.id, { mfaFailures: r.mfaFailures + 1 }, r.etag).catch(() => undefined);
+          if (result.reason === 'Locked')
+            throw tooManyRequests(
+              'The authenticator is locked after repeated failures.',
+              Math.max(1, Math.ceil((result.lockedUntil.getTime() - now().getTime()) / 1000)),
+            );
+          throw badRequest(
+            result.reason === 'NoAuthenticator'
+              ? 'No TOTP authenticator is enrolled.'
+              : 'The code is not valid.',
+            [],
+            `Totp${result.reason}`,
+          );
+        }
+        method = 'totp';
+      }
+      await orchestrationsOf(context).raise(r.id, ActivationEvent.MfaVerified, { method });
+      return noContent();
+    }),
+  });
+}
+
+register(
+  'role',
+  'v1.0/roleManagement/directory/roleAssignmentScheduleRequests',
+  'roleAssignmentScheduleRequests',
+);
+register(
+  'group',
+  'v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests',
+  'groupAssignmentScheduleRequests',
+);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('The request body is not valid JSON.');
+  }
+}

@@ -1,0 +1,124 @@
+// The activation orchestration's I/O steps. Each is idempotent, keyed by request id and step,
+// because the host may run an activity twice after a crash.
+import * as df from 'durable-functions';
+import {
+  putAssignment,
+  releaseActivation,
+  removeActivatedAssignment,
+} from '../shared/activation/assignments-repo';
+import { auditStep, targetResource } from '../shared/activation/audit-steps';
+import { getRequest, updateRequest } from '../shared/activation/requests-repo';
+import { notifier } from '../shared/notify/notifier';
+import {
+  Activity,
+  type GrantInput,
+  type LifecycleNotice,
+  type RevokeInput,
+  type StatusUpdate,
+} from './activation-contract';
+
+const FINAL = new Set(['Denied', 'Canceled', 'TimedOut', 'Revoked', 'Expired', 'Failed']);
+
+const STATUS_ACTIVITY: Record<string, string> = {
+  PendingMfa: 'Add member to role request waiting for MFA (PIM activation)',
+  PendingApproval: 'Add member to role request waiting for approval (PIM activation)',
+  Granted: 'Add member to role request approved (PIM activation)',
+  Denied: 'Add member to role request denied (PIM activation)',
+  Canceled: 'Add member to role request canceled (PIM activation)',
+  TimedOut: 'Add member to role request timed out (PIM activation)',
+  Provisioned: 'Add member to role completed (PIM activation)',
+  Expired: 'Remove member from role (PIM activation expired)',
+  Revoked: 'Remove member from role completed (PIM deactivate or revoke)',
+};
+
+df.app.activity(Activity.setStatus, {
+  handler: async (update: StatusUpdate) => {
+    const request = await getRequest(update.requestId);
+    if (!request) return;
+    await updateRequest(update.requestId, {
+      status: update.status,
+      completedDateTime:
+        FINAL.has(update.status) || update.status === 'Provisioned' ? update.at : request.completedDateTime,
+    });
+    // A request that ended frees its principal and target for the next activation.
+    if (FINAL.has(update.status))
+      await releaseActivation(request.principalId, request.target, update.requestId);
+    await auditStep({
+      requestId: update.requestId,
+      step: update.status,
+      at: update.at,
+      activity: STATUS_ACTIVITY[update.status] ?? update.status,
+      target: request.target,
+      principalId: request.principalId,
+      initiatedBy: update.by ?? request.principalId,
+      result: update.status === 'Denied' || update.status === 'TimedOut' ? 'failure' : 'success',
+      resultReason: update.detail,
+      details: {
+        Justification: request.justification,
+        TicketNumber: request.ticketInfo?.ticketNumber ?? undefined,
+      },
+    });
+  },
+});
+
+df.app.activity(Activity.grant, {
+  handler: async (grant: GrantInput) => {
+    await putAssignment(grant.principalId, {
+      principalId: grant.principalId,
+      target: grant.target,
+      startDateTime: grant.startDateTime,
+      endDateTime: grant.endDateTime,
+      assignmentType: 'Activated',
+      requestId: grant.requestId,
+    });
+    await auditStep({
+      requestId: grant.requestId,
+      step: `Grant-${grant.endDateTime}`,
+      at: grant.startDateTime,
+      activity: 'Add member to role granted until ' + grant.endDateTime + ' (PIM activation)',
+      target: grant.target,
+      principalId: grant.principalId,
+      initiatedBy: grant.principalId,
+      details: {
+        StartDateTime: grant.startDateTime,
+        EndDateTime: grant.endDateTime,
+        Justification: grant.justification,
+        TicketNumber: grant.ticket?.ticketNumber,
+        TicketSystem: grant.ticket?.ticketSystem,
+      },
+    });
+  },
+});
+
+df.app.activity(Activity.revoke, {
+  handler: async (revoke: RevokeInput) => {
+    const removed = await removeActivatedAssignment(revoke.principalId, revoke.target, revoke.requestId);
+    await auditStep({
+      requestId: revoke.requestId,
+      step: `Revoke-${revoke.reason}`,
+      at: revoke.at,
+      activity: `Remove member from role (${revoke.reason})`,
+      target: revoke.target,
+      principalId: revoke.principalId,
+      initiatedBy: revoke.by ?? revoke.principalId,
+      details: {
+        Reason: revoke.reason,
+        Removed: removed ? 'true' : 'already gone or taken over by a later activation',
+      },
+    });
+  },
+});
+
+df.app.activity(Activity.notify, {
+  handler: async (notice: LifecycleNotice) => {
+    // A failing channel reports and never throws: notices must not hold up a grant or a revoke.
+    await notifier().send({
+      event: notice.event,
+      subjectId: notice.requestId,
+      principalId: notice.principalId,
+      targetDisplayName: targetResource(notice.target).displayName ?? 'unknown',
+      endDateTime: notice.endDateTime,
+      by: notice.by,
+    });
+  },
+});

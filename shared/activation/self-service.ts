@@ -1,0 +1,350 @@
+// Self-service schedule requests: selfActivate checks eligibility and the policy's end-user rules up
+// front (Graph's error codes), writes the request and starts its orchestration; a second activation
+// of a live one extends it instead; selfDeactivate, selfExtend and an admin's removal signal the
+// orchestration that holds the grant.
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../auth/caller';
+import { badRequest, forbidden, type HttpError } from '../http/errors';
+import { hasActiveTotp } from '../mfa';
+import { createApproval } from './approvals-repo';
+import { claimActivation, getAssignment, getEligibility } from './assignments-repo';
+import { auditStep } from './audit-steps';
+import { getPolicy, rule } from './policies';
+import { type ActivationRequestRow, createRequest, getRequest } from './requests-repo';
+import type { Target } from './targets';
+
+const MIN_ACTIVE_MS = 5 * 60_000;
+const MFA_TIMEOUT_MS = 15 * 60_000;
+const REMINDER_BEFORE_END_MS = 15 * 60_000;
+const LIVE = new Set(['PendingMfa', 'PendingApproval', 'Granted', 'Provisioned']);
+
+export interface SelfServiceRequest {
+  action: string;
+  principalId: string;
+  target: Target;
+  justification?: string | null;
+  ticketInfo?: { ticketNumber?: string | null; ticketSystem?: string | null } | null;
+  scheduleInfo?: {
+    startDateTime?: string | null;
+    expiration?: { type?: string; duration?: string | null; endDateTime?: string | null } | null;
+  } | null;
+  isValidationOnly?: boolean;
+}
+
+/** What the HTTP layer gives the service to reach the durable orchestrations. */
+export interface Orchestrations {
+  start(requestId: string, input: unknown): Promise<void>;
+  raise(requestId: string, event: string, data: unknown): Promise<void>;
+}
+
+export interface RequestOutcome {
+  request: ActivationRequestRow;
+  isValidationOnly: boolean;
+}
+
+export function isoDurationMs(text: string): number | undefined {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text.trim());
+  if (!m || /^PT?$/i.test(text.trim())) return undefined;
+  const [d, h, min, s] = [m[1], m[2], m[3], m[4]].map((v) => Number(v ?? 0));
+  return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
+}
+
+function policyFailure(rules: string[]): HttpError {
+  return badRequest(
+    `The following policy rules failed: ${JSON.stringify(rules)}`,
+    rules.map((r) => ({ target: r, message: `${r} is not satisfied.` })),
+    'RoleAssignmentRequestPolicyValidationFailed',
+  );
+}
+
+function requestedDurationMs(
+  req: SelfServiceRequest,
+  start: Date,
+  maximumMs: number,
+): number | 'unbounded' | undefined {
+  const expiration = req.scheduleInfo?.expiration;
+  const type = (expiration?.type ?? 'afterDuration').toLowerCase();
+  if (type === 'noexpiration') return 'unbounded';
+  if (type === 'afterdatetime') {
+    const end = Date.parse(expiration?.endDateTime ?? '');
+    return Number.isNaN(end) ? undefined : end - start.getTime();
+  }
+  if (!expiration?.duration) return maximumMs; // the policy's maximum, as Entra's portal offers
+  return isoDurationMs(expiration.duration);
+}
+
+export async function selfActivate(
+  caller: Caller,
+  req: SelfServiceRequest,
+  now: Date,
+  orchestrations: Orchestrations,
+): Promise<RequestOutcome> {
+  if (req.principalId !== caller.id)
+    throw forbidden('A self-service request must name the caller as principalId.');
+  const start = req.scheduleInfo?.startDateTime ? new Date(req.scheduleInfo.startDateTime) : now;
+  if (Number.isNaN(start.getTime()))
+    throw badRequest('scheduleInfo.startDateTime is not a date.', [
+      { target: 'scheduleInfo.startDateTime', message: 'Not an ISO 8601 date.' },
+    ]);
+
+  const eligibility = await getEligibility(caller.id, req.target);
+  const eligibleNow =
+    eligibility &&
+    Date.parse(eligibility.startDateTime) <= now.getTime() &&
+    (eligibility.endDateTime === null || now.getTime() < Date.parse(eligibility.endDateTime));
+  if (!eligibleNow)
+    throw badRequest(
+      'The caller has no eligible assignment for this role and scope now.',
+      [],
+      'RoleAssignmentDoesNotExist',
+    );
+
+  const policy = await getPolicy(req.target);
+  const expiration = rule(
+    policy,
+    'Expiration_EndUser_Assignment',
+    '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule',
+  );
+  const enablement = rule(
+    policy,
+    'Enablement_EndUser_Assignment',
+    '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule',
+  );
+  const approvalRule = rule(
+    policy,
+    'Approval_EndUser_Assignment',
+    '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule',
+  );
+  const maximumMs = isoDurationMs(expiration?.maximumDuration ?? 'PT8H') ?? 8 * 3600_000;
+
+  const failed: string[] = [];
+  const duration = requestedDurationMs(req, start, maximumMs);
+  if (duration === undefined) {
+    throw badRequest('scheduleInfo.expiration is not valid.', [
+      { target: 'scheduleInfo.expiration', message: 'Give a duration such as PT4H or an endDateTime.' },
+    ]);
+  }
+  if (duration === 'unbounded' || duration > maximumMs) failed.push('ExpirationRule');
+  else if (duration < MIN_ACTIVE_MS)
+    throw badRequest('The activation must last at least 5 minutes.', [], 'ActiveDurationTooShort');
+  const enabled = new Set(enablement?.enabledRules ?? []);
+  if (enabled.has('Justification') && !req.justification?.trim()) failed.push('JustificationRule');
+  if (enabled.has('Ticketing') && !req.ticketInfo?.ticketNumber?.trim()) failed.push('TicketingRule');
+  const freshMfa = caller.hasFreshMfa(now);
+  const mfaRequired = enabled.has('MultiFactorAuthentication');
+  if (mfaRequired && !freshMfa && !(await hasActiveTotp(caller.id))) failed.push('MfaRule');
+  if (failed.length > 0) throw policyFailure(failed);
+
+  const existing = await getAssignment(caller.id, req.target);
+  if (
+    existing?.assignmentType === 'Assigned' &&
+    (existing.endDateTime === null || now.getTime() < Date.parse(existing.endDateTime))
+  ) {
+    throw badRequest('The principal already holds this role actively.', [], 'RoleAssignmentExists');
+  }
+
+  const approvers = approvalRule?.setting.isApprovalRequired
+    ? (approvalRule.setting.approvalStages[0]?.primaryApprovers ?? [])
+        .flatMap((a) => ('userId' in a ? [a.userId] : []))
+        .filter((id) => id !== caller.id) // nobody approves their own request
+    : [];
+  if (approvalRule?.setting.isApprovalRequired && approvers.length === 0) {
+    throw badRequest(
+      'Approval is required but no approver other than the requester is configured.',
+      [],
+      'RoleAssignmentRequestPolicyValidationFailed',
+    );
+  }
+
+  const id = randomUUID();
+  const row: ActivationRequestRow = {
+    id,
+    action: 'selfActivate',
+    principalId: caller.id,
+    target: req.target,
+    justification: req.justification ?? null,
+    ticketInfo: req.ticketInfo ?? null,
+    scheduleInfo: {
+      startDateTime: start.toISOString(),
+      expiration: {
+        type: 'afterDuration',
+        duration: `PT${Math.round((duration as number) / 60_000)}M`,
+        endDateTime: null,
+      },
+    },
+    status: mfaRequired && !freshMfa ? 'PendingMfa' : approvers.length > 0 ? 'PendingApproval' : 'Granted',
+    approvalId: approvers.length > 0 ? id : null,
+    createdDateTime: now.toISOString(),
+    completedDateTime: null,
+    createdBy: caller.id,
+    mfaFailures: 0,
+  };
+  if (req.isValidationOnly) return { request: row, isValidationOnly: true };
+
+  // A live activation of the same target is extended instead of granted twice.
+  const holder = await claimActivation(caller.id, req.target, id, async (other) =>
+    LIVE.has((await getRequest(other))?.status ?? ''),
+  );
+  if (holder !== id) {
+    const extension = {
+      ...row,
+      status: 'Provisioned',
+      approvalId: null,
+      completedDateTime: now.toISOString(),
+    };
+    await createRequest(extension);
+    await auditStep({
+      requestId: id,
+      step: 'Extend',
+      at: now.toISOString(),
+      activity: 'Extend role activation (PIM)',
+      target: req.target,
+      principalId: caller.id,
+      initiatedBy: caller.id,
+      details: { ExtendedRequestId: holder, Justification: row.justification },
+    });
+    await orchestrations.raise(holder, 'Extend', { requestId: id, durationMs: duration });
+    return { request: extension, isValidationOnly: false };
+  }
+
+  await createRequest(row);
+  if (approvers.length > 0) {
+    const stage = approvalRule?.setting.approvalStages[0];
+    await createApproval({
+      id,
+      requestId: id,
+      requesterId: caller.id,
+      expiresDateTime: new Date(
+        now.getTime() + (stage?.approvalStageTimeOutInDays ?? 1) * 86_400_000,
+      ).toISOString(),
+      steps: [
+        {
+          id: `${id}-1`,
+          status: 'InProgress',
+          reviewResult: 'NotReviewed',
+          reviewedBy: null,
+          reviewedDateTime: null,
+          justification: null,
+          approverIds: approvers,
+          isApproverJustificationRequired: stage?.isApproverJustificationRequired ?? true,
+        },
+      ],
+    });
+  }
+  await auditStep({
+    requestId: id,
+    step: 'Requested',
+    at: now.toISOString(),
+    activity: 'Add member to role requested (PIM activation)',
+    target: req.target,
+    principalId: caller.id,
+    initiatedBy: caller.id,
+    details: {
+      Justification: row.justification,
+      TicketNumber: row.ticketInfo?.ticketNumber,
+      TicketSystem: row.ticketInfo?.ticketSystem,
+      Duration: row.scheduleInfo.expiration.duration,
+    },
+  });
+  await orchestrations.start(id, {
+    requestId: id,
+    principalId: caller.id,
+    target: req.target,
+    durationMs: duration,
+    justification: row.justification ?? undefined,
+    ticket: row.ticketInfo ?? undefined,
+    mfaSatisfied: !mfaRequired || freshMfa,
+    mfaTimeoutMs: MFA_TIMEOUT_MS,
+    approval:
+      approvers.length > 0
+        ? {
+            approvalId: id,
+            timeoutMs:
+              (approvalRule?.setting.approvalStages[0]?.approvalStageTimeOutInDays ?? 1) * 86_400_000,
+          }
+        : undefined,
+    reminderBeforeEndMs: REMINDER_BEFORE_END_MS,
+  });
+  return { request: row, isValidationOnly: false };
+}
+
+/** selfDeactivate / selfExtend / adminRemove: signal the orchestration holding the live grant. */
+export async function signalHolder(
+  caller: Caller,
+  req: SelfServiceRequest,
+  now: Date,
+  orchestrations: Orchestrations,
+  isAdmin: boolean,
+): Promise<RequestOutcome> {
+  const action = req.action;
+  if (action !== 'adminRemove' && req.principalId !== caller.id)
+    throw forbidden('A self-service request must name the caller as principalId.');
+  if (action === 'adminRemove' && !isAdmin) throw forbidden('Only administrators can remove assignments.');
+  const assignment = await getAssignment(req.principalId, req.target);
+  const live =
+    assignment?.assignmentType === 'Activated' &&
+    assignment.requestId &&
+    (assignment.endDateTime === null || now.getTime() < Date.parse(assignment.endDateTime));
+  if (!live || !assignment?.requestId)
+    throw badRequest(
+      'There is no active activation of this role to change.',
+      [],
+      'RoleAssignmentDoesNotExist',
+    );
+  const id = randomUUID();
+  const row: ActivationRequestRow = {
+    id,
+    action,
+    principalId: req.principalId,
+    target: req.target,
+    justification: req.justification ?? null,
+    ticketInfo: req.ticketInfo ?? null,
+    scheduleInfo: {
+      startDateTime: now.toISOString(),
+      expiration: {
+        type: req.scheduleInfo?.expiration?.type ?? 'afterDuration',
+        duration: req.scheduleInfo?.expiration?.duration ?? null,
+        endDateTime: null,
+      },
+    },
+    status: action === 'selfExtend' || action === 'selfRenew' ? 'Provisioned' : 'Revoked',
+    approvalId: null,
+    createdDateTime: now.toISOString(),
+    completedDateTime: now.toISOString(),
+    createdBy: caller.id,
+    mfaFailures: 0,
+  };
+  if (req.isValidationOnly) return { request: row, isValidationOnly: true };
+  if (action === 'selfExtend' || action === 'selfRenew') {
+    const policy = await getPolicy(req.target);
+    const maxMs =
+      isoDurationMs(
+        rule(
+          policy,
+          'Expiration_EndUser_Assignment',
+          '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule',
+        )?.maximumDuration ?? 'PT8H',
+      ) ?? 8 * 3600_000;
+    const duration = requestedDurationMs(req, now, maxMs);
+    if (duration === undefined || duration === 'unbounded' || duration > maxMs)
+      throw policyFailure(['ExpirationRule']);
+    await createRequest(row);
+    await orchestrations.raise(assignment.requestId, 'Extend', { requestId: id, durationMs: duration });
+  } else {
+    await createRequest(row);
+    if (action === 'selfDeactivate')
+      await orchestrations.raise(assignment.requestId, 'Deactivate', { by: caller.id });
+    else await orchestrations.raise(assignment.requestId, 'Revoke', { by: caller.id, reason: 'adminRemove' });
+  }
+  await auditStep({
+    requestId: id,
+    step: action,
+    at: now.toISOString(),
+    activity: `${action} (PIM)`,
+    target: req.target,
+    principalId: req.principalId,
+    initiatedBy: caller.id,
+    details: { HeldByRequestId: assignment.requestId, Justification: row.justification },
+  });
+  return { request: row, isValidationOnly: false };
+}

@@ -1,0 +1,219 @@
+// The seeds' scenario end to end over HTTP (PIM with Defender for Office 365): Alex cannot purge;
+// activates Security Reader with an MFA token and can read but not purge; activates the "Search and
+// Purge PIM" membership with justification and ticket and can purge; with approval switched on,
+// Adele approves and access follows; 8 virtual hours later all access has ended, and every step is
+// in the audit log.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ACTIONS, ROLE_IDS } from '../../shared/access/catalog';
+import { auditByCorrelation } from '../../shared/activation/audit-repo';
+import { GROUP_MEMBER } from '../../shared/activation/demo-data';
+import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
+import { mintDevToken } from '../../shared/auth/dev-issuer';
+import { type DevhostProcess, eventually, readJson, startDevhost } from '../helpers/devhost';
+
+const ROLE_REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
+const GROUP_REQUESTS = '/api/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests';
+const alex = DEMO_USERS.alex.id;
+
+describe("the seeds' scenario", () => {
+  let host: DevhostProcess;
+  let keyDir: string;
+
+  beforeAll(async () => {
+    process.env.AzureWebJobsStorage = inject('storageConnectionString');
+    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jit-seeds-keys-'));
+    host = await startDevhost({
+      quiet: true,
+      env: {
+        DEV_ISSUER_ENABLED: 'true',
+        DEV_ISSUER_KEY_DIR: keyDir,
+        DEMO_DATA: 'true',
+        DEVHOST_VIRTUAL_CLOCK: 'true',
+        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+      },
+    });
+  });
+  afterAll(async () => {
+    await host?.stop();
+    fs.rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  /** Tokens are minted at the host's (virtual) time, so they stay valid after the clock moves. */
+  async function token(user: DemoUserKey, mfa = true): Promise<string> {
+    const { now } = await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`));
+    return mintDevToken(user, { mfa, keyDir, at: new Date(now) });
+  }
+
+  async function call(user: DemoUserKey, method: string, url: string, body?: unknown, mfa = true) {
+    return fetch(`${host.baseUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${await token(user, mfa)}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  async function allowed(user: DemoUserKey, action: string): Promise<boolean> {
+    const res = await call(user, 'POST', '/api/v1.0/access/check', { action, scope: '/' });
+    expect(res.status).toBe(200);
+    return (await readJson(res)).allowed;
+  }
+
+  async function statusOf(url: string, id: string, wanted: string) {
+    return eventually(async () => {
+      const r = await readJson(await call('alex', 'GET', `${url}/${id}`));
+      return r.status === wanted ? r : undefined;
+    }, 10_000);
+  }
+
+  const activateReader = () =>
+    call('alex', 'POST', ROLE_REQUESTS, {
+      action: 'SelfActivate',
+      principalId: alex,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      directoryScopeId: '/',
+      scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'PT8H' } },
+    });
+
+  it('runs from no access, through both activations and an approval, to no access again', async () => {
+    // Alex has no standing access.
+    expect(await allowed('alex', ACTIONS.purgeEmail)).toBe(false);
+    expect(await allowed('alex', ACTIONS.readSecurity)).toBe(false);
+    const eligibilities = await readJson(
+      await call(
+        'alex',
+        'GET',
+        "/api/v1.0/roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
+      ),
+    );
+    expect(eligibilities.value.map((e: { roleDefinitionId: string }) => e.roleDefinitionId)).toContain(
+      ROLE_IDS.securityReader,
+    );
+
+    // Security Reader with an MFA token: provisioned at once, no prompt, no justification needed.
+    const reader = await activateReader();
+    expect(reader.status).toBe(201);
+    const readerRequest = await readJson(reader);
+    await statusOf(ROLE_REQUESTS, readerRequest.id, 'Provisioned');
+    expect(await allowed('alex', ACTIONS.readSecurity)).toBe(true);
+    expect(await allowed('alex', ACTIONS.purgeEmail)).toBe(false);
+
+    // The group's member policy wants justification and a ticket.
+    const groupBody = {
+      action: 'selfActivate',
+      principalId: alex,
+      groupId: GROUP_MEMBER.kind === 'group' ? GROUP_MEMBER.groupId : '',
+      accessId: 'member',
+    };
+    const missing = await call('alex', 'POST', GROUP_REQUESTS, groupBody);
+    expect(missing.status).toBe(400);
+    const failure = await readJson(missing);
+    expect(failure.error.code).toBe('RoleAssignmentRequestPolicyValidationFailed');
+    expect(failure.error.message).toContain('JustificationRule');
+    expect(failure.error.message).toContain('TicketingRule');
+    const purge = await call('alex', 'POST', GROUP_REQUESTS, {
+      ...groupBody,
+      justification: 'Purge phishing campaign reported in INC-4711',
+      ticketInfo: { ticketNumber: 'INC-4711', ticketSystem: 'ServiceNow' },
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT4H' } },
+    });
+    expect(purge.status).toBe(201);
+    const purgeRequest = await readJson(purge);
+    await statusOf(GROUP_REQUESTS, purgeRequest.id, 'Provisioned');
+    const check = await readJson(
+      await call('alex', 'POST', '/api/v1.0/access/check', { action: ACTIONS.purgeEmail, scope: '/' }),
+    );
+    expect(check.allowed).toBe(true);
+    expect(check.grants[0]).toMatchObject({
+      roleDefinitionId: ROLE_IDS.searchAndPurge,
+      memberType: 'Group',
+      viaGroupId: groupBody.groupId,
+    });
+
+    // Megan switches approval on for Security Reader; Alex deactivates and asks again.
+    const policyUrl = `/api/v1.0/policies/roleManagementPolicies/DirectoryRole_${ROLE_IDS.securityReader}`;
+    const policy = await readJson(await call('megan', 'GET', policyUrl));
+    const approvalRule = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
+    expect(
+      (await call('alex', 'PATCH', `${policyUrl}/rules/Approval_EndUser_Assignment`, approvalRule)).status,
+    ).toBe(403);
+    const switched = await call('megan', 'PATCH', `${policyUrl}/rules/Approval_EndUser_Assignment`, {
+      ...approvalRule,
+      setting: { ...approvalRule.setting, isApprovalRequired: true },
+    });
+    expect(switched.status).toBe(200);
+    const off = await call('alex', 'POST', ROLE_REQUESTS, {
+      action: 'selfDeactivate',
+      principalId: alex,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      directoryScopeId: '/',
+    });
+    expect(off.status).toBe(201);
+    await statusOf(ROLE_REQUESTS, readerRequest.id, 'Revoked');
+    expect(await allowed('alex', ACTIONS.readSecurity)).toBe(false);
+
+    const again = await readJson(await activateReader());
+    const pending = await statusOf(ROLE_REQUESTS, again.id, 'PendingApproval');
+    expect(pending.approvalId).toBe(again.id);
+    expect(await allowed('alex', ACTIONS.readSecurity)).toBe(false);
+    const approvals = '/api/v1.0/roleManagement/directory/roleAssignmentApprovals';
+    const inbox = await readJson(
+      await call('adele', 'GET', `${approvals}/filterByCurrentUser(on='approver')`),
+    );
+    const item = inbox.value.find((a: { id: string }) => a.id === again.approvalId);
+    expect(item.steps[0].assignedToMe).toBe(true);
+    const stepUrl = `${approvals}/${again.approvalId}/steps/${item.steps[0].id}`;
+    expect(
+      (await call('alex', 'PATCH', stepUrl, { reviewResult: 'Approve', justification: 'me' })).status,
+    ).toBe(403);
+    expect((await call('adele', 'PATCH', stepUrl, { reviewResult: 'Approve' })).status).toBe(400); // justification required
+    expect(
+      (await call('adele', 'PATCH', stepUrl, { reviewResult: 'Approve', justification: 'Known incident' }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await call('adele', 'PATCH', stepUrl, { reviewResult: 'Deny', justification: 'too late' })).status,
+    ).toBe(409);
+    await statusOf(ROLE_REQUESTS, again.id, 'Provisioned');
+    expect(await allowed('alex', ACTIONS.readSecurity)).toBe(true);
+
+    // Eight hours later all access has ended, to the second.
+    const moved = await fetch(`${host.baseUrl}/admin/devhost/clock`, {
+      method: 'POST',
+      body: JSON.stringify({ advanceBy: 'PT8H1M' }),
+    });
+    expect(moved.status).toBe(200);
+    expect(await allowed('alex', ACTIONS.readSecurity)).toBe(false);
+    expect(await allowed('alex', ACTIONS.purgeEmail)).toBe(false);
+    await statusOf(ROLE_REQUESTS, again.id, 'Expired');
+    await statusOf(GROUP_REQUESTS, purgeRequest.id, 'Expired');
+
+    // The audit log has every step of every request.
+    const steps = async (id: string) => (await auditByCorrelation(id)).map((r) => r.operationType);
+    expect(await steps(readerRequest.id)).toEqual(
+      expect.arrayContaining(['Requested', 'Provisioned', 'Revoke-selfDeactivate', 'Revoked']),
+    );
+    expect(await steps(purgeRequest.id)).toEqual(
+      expect.arrayContaining(['Requested', 'Provisioned', 'Revoke-expired', 'Expired']),
+    );
+    expect(await steps(again.id)).toEqual(
+      expect.arrayContaining([
+        'Requested',
+        'PendingApproval',
+        'Decision-Approve',
+        'Granted',
+        'Provisioned',
+        'Revoke-expired',
+        'Expired',
+      ]),
+    );
+    const requested = (await auditByCorrelation(purgeRequest.id)).find(
+      (r) => r.operationType === 'Requested',
+    );
+    expect(requested?.additionalDetails).toEqual(
+      expect.arrayContaining([{ key: 'TicketNumber', value: 'INC-4711' }]),
+    );
+  });
+});
