@@ -186,6 +186,14 @@ export async function selfActivate(
     LIVE.has((await getRequest(other))?.status ?? ''),
   );
   if (holder !== id) {
+    const holderStatus = (await getRequest(holder))?.status;
+    if (holderStatus === 'PendingMfa' || holderStatus === 'PendingApproval') {
+      throw badRequest(
+        `Request ${holder} for this role is still ${holderStatus}: finish or cancel it first.`,
+        [],
+        'PendingRoleAssignmentRequest',
+      );
+    }
     const extension = {
       ...row,
       status: 'Provisioned',

@@ -1,0 +1,210 @@
+// Activation over HTTP, beyond the happy path: MFA step-up with a TOTP code, locking after wrong
+// codes, cancel, races (two activations, concurrent approve and deny: exactly one winner), and who
+// may ask the access check about whom.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as OTPAuth from 'otpauth';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTIONS, ROLE_IDS } from '../../shared/access/catalog';
+import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
+import { mintDevToken } from '../../shared/auth/dev-issuer';
+import { type DevhostProcess, eventually, readJson, startDevhost } from '../helpers/devhost';
+
+const ROLE_REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
+const APPROVALS = '/api/v1.0/roleManagement/directory/roleAssignmentApprovals';
+const POLICY = `/api/v1.0/policies/roleManagementPolicies/DirectoryRole_${ROLE_IDS.securityReader}`;
+const alex = DEMO_USERS.alex.id;
+
+describe('activation edges', () => {
+  let host: DevhostProcess;
+  let keyDir: string;
+
+  beforeAll(async () => {
+    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jit-edges-keys-'));
+    host = await startDevhost({
+      quiet: true,
+      env: {
+        DEV_ISSUER_ENABLED: 'true',
+        DEV_ISSUER_KEY_DIR: keyDir,
+        DEMO_DATA: 'true',
+        DEVHOST_VIRTUAL_CLOCK: 'true',
+        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+      },
+    });
+  });
+  afterAll(async () => {
+    await host?.stop();
+    fs.rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  async function call(user: DemoUserKey, method: string, url: string, body?: unknown, mfa = true) {
+    const { now } = await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`));
+    const token = await mintDevToken(user, { mfa, keyDir, at: new Date(now) });
+    return fetch(`${host.baseUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+  const statusOf = (id: string, wanted: string) =>
+    eventually(async () => {
+      const r = await readJson(await call('alex', 'GET', `${ROLE_REQUESTS}/${id}`));
+      return r.status === wanted ? r : undefined;
+    }, 10_000);
+  const activate = (mfa = true) =>
+    call(
+      'alex',
+      'POST',
+      ROLE_REQUESTS,
+      {
+        action: 'selfActivate',
+        principalId: alex,
+        roleDefinitionId: ROLE_IDS.securityReader,
+        directoryScopeId: '/',
+      },
+      mfa,
+    );
+  const deactivate = () =>
+    call('alex', 'POST', ROLE_REQUESTS, {
+      action: 'selfDeactivate',
+      principalId: alex,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      directoryScopeId: '/',
+    });
+  const canRead = async () =>
+    (await readJson(await call('alex', 'POST', '/api/v1.0/access/check', { action: ACTIONS.readSecurity })))
+      .allowed;
+
+  it('refuses activation without MFA proof when no authenticator is enrolled (MfaRule)', async () => {
+    const res = await activate(false);
+    expect(res.status).toBe(400);
+    expect((await readJson(res)).error.message).toContain('MfaRule');
+  });
+
+  it('waits for a TOTP code, locks the request after five wrong ones, and grants on a right one', async () => {
+    const enrolled = await readJson(await call('alex', 'POST', '/api/v1.0/me/authenticators/totp'));
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(enrolled.secret),
+      digits: 6,
+      period: 30,
+    });
+    // Codes for the host's (virtual) time, which the test moves forward below.
+    const hostCode = async () =>
+      totp.generate({
+        timestamp: Date.parse((await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`))).now),
+      });
+    expect(
+      (await call('alex', 'POST', '/api/v1.0/me/authenticators/totp/confirm', { otp: totp.generate() }))
+        .status,
+    ).toBe(204);
+
+    // First request: five wrong codes lock it.
+    const locked = await readJson(await activate(false));
+    expect(locked.status).toBe('PendingMfa');
+    const wrong = String((Number(totp.generate()) + 1) % 1_000_000).padStart(6, '0');
+    const verify = async (otp: string) =>
+      (await call('alex', 'POST', `${ROLE_REQUESTS}/${locked.id}/verifyMfa`, { otp }, false)).status;
+    for (let i = 0; i < 4; i++) expect(await verify(wrong)).toBe(400);
+    // The fifth wrong code locks the authenticator; then even a right code is refused for now.
+    expect(await verify(wrong)).toBe(429);
+    expect(await verify(totp.generate())).toBe(429);
+    // A second activation while this one waits for MFA is refused, not merged into it.
+    const second = await activate(false);
+    expect(second.status).toBe(400);
+    expect((await readJson(second)).error.code).toBe('PendingRoleAssignmentRequest');
+    expect((await call('alex', 'POST', `${ROLE_REQUESTS}/${locked.id}/cancel`)).status).toBe(204);
+    await statusOf(locked.id, 'Canceled');
+
+    // Wait out the authenticator's own lock on virtual time, then a fresh request and a right code.
+    await fetch(`${host.baseUrl}/admin/devhost/clock`, {
+      method: 'POST',
+      body: JSON.stringify({ advanceBy: 'PT16M' }),
+    });
+    const fresh = await readJson(await activate(false));
+    expect(
+      (
+        await call(
+          'other',
+          'POST',
+          `${ROLE_REQUESTS}/${fresh.id}/verifyMfa`,
+          { otp: await hostCode() },
+          false,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (await call('alex', 'POST', `${ROLE_REQUESTS}/${fresh.id}/verifyMfa`, { otp: await hostCode() }, false))
+        .status,
+    ).toBe(204);
+    await statusOf(fresh.id, 'Provisioned');
+    expect(await canRead()).toBe(true);
+    expect((await deactivate()).status).toBe(201);
+    await statusOf(fresh.id, 'Revoked');
+  });
+
+  it('extends a live activation instead of granting twice when two activations race', async () => {
+    const [a, b] = await Promise.all([activate(), activate()]);
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    const ids = [(await readJson(a)).id, (await readJson(b)).id];
+    const statuses = await eventually(async () => {
+      const rows = await Promise.all(
+        ids.map(async (id) => (await readJson(await call('alex', 'GET', `${ROLE_REQUESTS}/${id}`))).status),
+      );
+      return rows.every((s) => s === 'Provisioned') ? rows : undefined;
+    });
+    expect(statuses).toEqual(['Provisioned', 'Provisioned']);
+    expect(await canRead()).toBe(true);
+    // One grant only: deactivating once ends access.
+    expect((await deactivate()).status).toBe(201);
+    await eventually(async () => ((await canRead()) === false ? true : undefined));
+    expect((await deactivate()).status).toBe(400); // nothing left to deactivate
+  });
+
+  it('lets exactly one of a concurrent approve and deny win', async () => {
+    const policy = await readJson(await call('megan', 'GET', POLICY));
+    const approval = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
+    approval.setting.isApprovalRequired = true;
+    approval.setting.approvalStages[0].primaryApprovers.push({
+      '@odata.type': '#microsoft.graph.singleUser',
+      userId: DEMO_USERS.megan.id,
+    });
+    expect(
+      (await call('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, approval)).status,
+    ).toBe(200);
+
+    const request = await readJson(await activate());
+    await statusOf(request.id, 'PendingApproval');
+    const approvalState = await readJson(await call('adele', 'GET', `${APPROVALS}/${request.approvalId}`));
+    const step = `${APPROVALS}/${request.approvalId}/steps/${approvalState.steps[0].id}`;
+    const [yes, no] = await Promise.all([
+      call('adele', 'PATCH', step, { reviewResult: 'Approve', justification: 'ok' }),
+      call('megan', 'PATCH', step, { reviewResult: 'Deny', justification: 'no' }),
+    ]);
+    expect([yes.status, no.status].sort()).toEqual([204, 409]);
+    const final = yes.status === 204 ? 'Provisioned' : 'Denied';
+    await statusOf(request.id, final);
+    expect(await canRead()).toBe(final === 'Provisioned');
+  });
+
+  it('answers access checks about others only to readers', async () => {
+    expect(
+      (
+        await call('other', 'POST', '/api/v1.0/access/check', {
+          principalId: alex,
+          action: ACTIONS.purgeEmail,
+        })
+      ).status,
+    ).toBe(403);
+    const asReader = await call('reader', 'POST', '/api/v1.0/access/check', {
+      principalId: alex,
+      action: ACTIONS.purgeEmail,
+    });
+    expect(asReader.status).toBe(200);
+    expect((await readJson(asReader)).allowed).toBe(false);
+    const bad = await call('reader', 'POST', '/api/v1.0/access/check', { action: 42 });
+    expect(bad.status).toBe(400);
+    expect((await readJson(bad)).error.details[0].target).toBe('action');
+  });
+});
