@@ -29,8 +29,8 @@ export interface RunningHost {
 }
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
-  const hostJson = readHostJson(options.appRoot);
   applyLocalSettings(options.appRoot);
+  const hostJson = readHostJson(options.appRoot);
   const log = (line: string) => {
     if (!options.quiet) console.log(line);
   };

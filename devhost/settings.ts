@@ -14,7 +14,9 @@ export function readHostJson(appRoot: string): HostJson {
   const prefix = parsed?.extensions?.http?.routePrefix;
   return {
     routePrefix: typeof prefix === 'string' ? prefix : 'api',
-    hubName: String(parsed?.extensions?.durableTask?.hubName ?? 'TestHubName'),
+    // DEVHOST_TASK_HUB lets several local hosts share one storage account without sharing work.
+    hubName:
+      process.env.DEVHOST_TASK_HUB || String(parsed?.extensions?.durableTask?.hubName ?? 'TestHubName'),
   };
 }
 

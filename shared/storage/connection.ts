@@ -21,6 +21,16 @@ export function tableServiceClient(extra?: TableServiceClientOptions): TableServ
   return TableServiceClient.fromConnectionString(connectionString(), options(extra));
 }
 
+/**
+ * TABLE_PREFIX (letters and digits) puts every table of the app under a prefix, so that several
+ * instances (test hosts, say) can share one storage account without seeing each other's data.
+ */
+export function tableName(table: string): string {
+  const prefix = process.env.TABLE_PREFIX ?? '';
+  if (!/^[A-Za-z0-9]*$/.test(prefix)) throw new Error('TABLE_PREFIX may hold only letters and digits.');
+  return `${prefix}${table}`;
+}
+
 export function tableClient(table: string, extra?: TableServiceClientOptions): TableClient {
-  return TableClient.fromConnectionString(connectionString(), table, options(extra));
+  return TableClient.fromConnectionString(connectionString(), tableName(table), options(extra));
 }

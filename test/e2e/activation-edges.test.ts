@@ -28,6 +28,8 @@ describe('activation edges', () => {
         DEV_ISSUER_ENABLED: 'true',
         DEV_ISSUER_KEY_DIR: keyDir,
         DEMO_DATA: 'true',
+        TABLE_PREFIX: 'Edges',
+        DEVHOST_TASK_HUB: 'EdgesHub',
         DEVHOST_VIRTUAL_CLOCK: 'true',
         MFA_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
       },

@@ -12,7 +12,7 @@ describe('durable engine', () => {
   let base: string;
 
   beforeAll(async () => {
-    host = await startDurableHost();
+    host = await startDurableHost({}, 'DurableEngineTest');
     base = host.baseUrl;
   });
   afterAll(async () => {
@@ -175,7 +175,7 @@ describe('durable engine', () => {
 
 describe('durable start-and-wait', () => {
   it('answers 200 with the final status when the instance finishes within ?timeout', async () => {
-    const host = await startDurableHost();
+    const host = await startDurableHost({}, 'DurableEngineTest');
     try {
       const res = await fetch(
         `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/fanOut/wait-${uid()}?timeout=30`,

@@ -24,6 +24,7 @@ describe("the seeds' scenario", () => {
 
   beforeAll(async () => {
     process.env.AzureWebJobsStorage = inject('storageConnectionString');
+    process.env.TABLE_PREFIX = 'Seeds'; // the audit rows are read in-process from the host's tables
     keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jit-seeds-keys-'));
     host = await startDevhost({
       quiet: true,
@@ -31,6 +32,8 @@ describe("the seeds' scenario", () => {
         DEV_ISSUER_ENABLED: 'true',
         DEV_ISSUER_KEY_DIR: keyDir,
         DEMO_DATA: 'true',
+        TABLE_PREFIX: 'Seeds',
+        DEVHOST_TASK_HUB: 'SeedsHub',
         DEVHOST_VIRTUAL_CLOCK: 'true',
         MFA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
       },

@@ -19,7 +19,7 @@ async function withHost<T>(
   env: Record<string, string>,
   fn: (host: DevhostProcess) => Promise<T>,
 ): Promise<T> {
-  const host = await startDurableHost(env);
+  const host = await startDurableHost(env, 'DurableCrashTest');
   try {
     return await fn(host);
   } finally {

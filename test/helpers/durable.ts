@@ -5,12 +5,16 @@ import { type DevhostProcess, eventually, readJson, repoRoot, startDevhost } fro
 export const durableAppRoot = path.join(repoRoot, 'test', 'fixtures', 'durable-app');
 export const durableEntry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'durable-app', 'index.js');
 
-export function startDurableHost(env: Record<string, string> = {}): Promise<DevhostProcess> {
+/** `taskHub` keeps test files that run in parallel from picking up each other's work. */
+export function startDurableHost(
+  env: Record<string, string> = {},
+  taskHub = 'DurableSample',
+): Promise<DevhostProcess> {
   return startDevhost({
     appRoot: durableAppRoot,
     entry: durableEntry,
     quiet: true,
-    env: { DEVHOST_VIRTUAL_CLOCK: 'true', ...env },
+    env: { DEVHOST_VIRTUAL_CLOCK: 'true', DEVHOST_TASK_HUB: taskHub, ...env },
   });
 }
 
