@@ -49,6 +49,14 @@ export function isoDurationMs(text: string): number | undefined {
   return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
 }
 
+/** 8 hours -> PT8H, 90 minutes -> PT1H30M. */
+export function isoDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `PT${h ? `${h}H` : ''}${m || !h ? `${m}M` : ''}`;
+}
+
 function policyFailure(rules: string[]): HttpError {
   return badRequest(
     `The following policy rules failed: ${JSON.stringify(rules)}`,
@@ -168,7 +176,7 @@ export async function selfActivate(
       startDateTime: start.toISOString(),
       expiration: {
         type: 'afterDuration',
-        duration: `PT${Math.round((duration as number) / 60_000)}M`,
+        duration: isoDuration(duration as number),
         endDateTime: null,
       },
     },
