@@ -93,6 +93,8 @@ df.app.activity(Activity.grant, {
 df.app.activity(Activity.revoke, {
   handler: async (revoke: RevokeInput) => {
     const removed = await removeActivatedAssignment(revoke.principalId, revoke.target, revoke.requestId);
+    // From here a new activation of the same target must start afresh, not extend this one.
+    await releaseActivation(revoke.principalId, revoke.target, revoke.requestId);
     await auditStep({
       requestId: revoke.requestId,
       step: `Revoke-${revoke.reason}`,

@@ -190,9 +190,12 @@ export async function selfActivate(
   if (req.isValidationOnly) return { request: row, isValidationOnly: true };
 
   // A live activation of the same target is extended instead of granted twice.
-  const holder = await claimActivation(caller.id, req.target, id, async (other) =>
-    LIVE.has((await getRequest(other))?.status ?? ''),
-  );
+  const holder = await claimActivation(caller.id, req.target, id, async (other) => {
+    const status = (await getRequest(other))?.status ?? '';
+    if (status !== 'Provisioned') return LIVE.has(status);
+    // Provisioned but already revoked (its final status not yet written) is not live.
+    return (await getAssignment(caller.id, req.target))?.requestId === other;
+  });
   if (holder !== id) {
     const holderStatus = (await getRequest(holder))?.status;
     if (holderStatus === 'PendingMfa' || holderStatus === 'PendingApproval') {

@@ -2,6 +2,7 @@
 // BENCH_TIMERS sets how many pending timers the idle measurement uses (default 10000).
 import path from 'node:path';
 import { startAzurite } from '../../devhost/azurite';
+import { activationBench } from './activation-bench';
 import { printTable, repoRoot, startBenchHost } from './bench-util';
 import { durableBench } from './durable-bench';
 
@@ -11,11 +12,17 @@ async function main(): Promise<void> {
     const env = { AzureWebJobsStorage: azurite.connectionString, DEVHOST_VIRTUAL_CLOCK: 'true' };
     const fixture = path.join(repoRoot, 'test', 'fixtures', 'durable-app');
     const entry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'durable-app', 'index.js');
+    const only = process.env.BENCH_ONLY;
+    if (only === 'activation') {
+      printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite.connectionString));
+      return;
+    }
     const rows = await durableBench(
       () => startBenchHost({ appRoot: fixture, entry, env }),
       Number(process.env.BENCH_TIMERS ?? 10_000),
     );
     printTable('Durable engine (devhost, Azurite in memory)', rows);
+    printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite.connectionString));
   } finally {
     await azurite.stop();
   }

@@ -164,6 +164,19 @@ describe('activation edges', () => {
     expect((await deactivate()).status).toBe(400); // nothing left to deactivate
   });
 
+  it('starts a fresh grant when activating right after a deactivation', async () => {
+    const first = await readJson(await activate());
+    await statusOf(first.id, 'Provisioned');
+    expect((await deactivate()).status).toBe(201);
+    await eventually(async () => ((await canRead()) === false ? true : undefined));
+    const second = await readJson(await activate());
+    expect(second.id).not.toBe(first.id);
+    await statusOf(second.id, 'Provisioned');
+    await eventually(async () => ((await canRead()) === true ? true : undefined));
+    expect((await deactivate()).status).toBe(201);
+    await eventually(async () => ((await canRead()) === false ? true : undefined));
+  });
+
   it('lets exactly one of a concurrent approve and deny win', async () => {
     const policy = await readJson(await call('megan', 'GET', POLICY));
     const approval = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
