@@ -7,6 +7,7 @@ import {
   removeActivatedAssignment,
 } from '../shared/activation/assignments-repo';
 import { auditStep, targetResource } from '../shared/activation/audit-steps';
+import { type RequestRecord, recordRequest } from '../shared/activation/record-request';
 import { getRequest, updateRequest } from '../shared/activation/requests-repo';
 import { notifier } from '../shared/notify/notifier';
 import {
@@ -30,6 +31,8 @@ const STATUS_ACTIVITY: Record<string, string> = {
   Expired: 'Remove member from role (PIM activation expired)',
   Revoked: 'Remove member from role completed (PIM deactivate or revoke)',
 };
+
+df.app.activity(Activity.record, { handler: (record: RequestRecord) => recordRequest(record) });
 
 df.app.activity(Activity.setStatus, {
   handler: async (update: StatusUpdate) => {

@@ -1,6 +1,7 @@
 // What the activation orchestration receives, the events it waits for, and the activities it
 // calls. Shared by the HTTP functions that start and signal it and by the activities that do I/O.
 
+import type { RequestRecord } from '../shared/activation/record-request';
 import type { NoticeEvent } from '../shared/notify/notifier';
 
 export const ACTIVATION_ORCHESTRATOR = 'activation';
@@ -33,6 +34,8 @@ export interface ActivationInput {
   approval?: { approvalId: string; timeoutMs: number };
   /** How long before the end the "expiring soon" reminder goes out. */
   reminderBeforeEndMs: number;
+  /** The request (and approval) rows, written by the first step if the starter died before it could. */
+  record?: RequestRecord;
 }
 
 export interface ApprovalDecision {
@@ -103,6 +106,7 @@ export interface LifecycleNotice {
 }
 
 export const Activity = {
+  record: 'activation-record',
   setStatus: 'activation-setStatus',
   grant: 'activation-grant',
   revoke: 'activation-revoke',

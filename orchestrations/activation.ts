@@ -50,6 +50,9 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
       ...extra,
     } satisfies LifecycleNotice);
 
+  // 0. The request's own rows, in case whoever started us died before writing them.
+  if (input.record) yield context.df.callActivityWithRetry(Activity.record, RETRY, input.record);
+
   // A cancel from the requester ends any wait before the grant.
   const cancel = context.df.waitForExternalEvent(ActivationEvent.Cancel);
 

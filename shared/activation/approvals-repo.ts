@@ -26,13 +26,22 @@ export interface ApprovalRow {
 
 export class DecisionConflictError extends Error {}
 
+/** Creates the approval unless it exists (a re-run never undoes a decision), and its inbox rows while pending. */
 export async function createApproval(row: Omit<ApprovalRow, 'etag'>): Promise<void> {
   const t = await table('approvals');
-  await t.upsertEntity(
-    { partitionKey: row.id, rowKey: 'approval', ...row, steps: JSON.stringify(row.steps) },
-    'Replace',
-  );
-  for (const approverId of row.steps.flatMap((s) => s.approverIds)) {
+  try {
+    await t.createEntity({
+      partitionKey: row.id,
+      rowKey: 'approval',
+      ...row,
+      steps: JSON.stringify(row.steps),
+    });
+  } catch (err) {
+    if (statusCode(err) !== 409) throw err;
+  }
+  const current = await getApproval(row.id);
+  if (!current?.steps.some((s) => s.status === 'InProgress')) return;
+  for (const approverId of current.steps.flatMap((s) => s.approverIds)) {
     await t.upsertEntity(
       { partitionKey: `approver:${approverId}`, rowKey: row.id, requestId: row.requestId },
       'Replace',

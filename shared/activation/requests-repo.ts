@@ -33,6 +33,15 @@ export async function createRequest(row: Omit<ActivationRequestRow, 'etag'>): Pr
   await (await table('requests')).createEntity(e as { partitionKey: string; rowKey: string });
 }
 
+/** Writes the request unless it exists: a re-run never resets a status that moved on. */
+export async function createRequestIfAbsent(row: Omit<ActivationRequestRow, 'etag'>): Promise<void> {
+  try {
+    await createRequest(row);
+  } catch (err) {
+    if (statusCode(err) !== 409) throw err;
+  }
+}
+
 export async function getRequest(id: string): Promise<ActivationRequestRow | undefined> {
   try {
     const e = await (await table('requests')).getEntity<Record<string, unknown>>(id, 'request');

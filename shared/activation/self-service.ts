@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { Caller } from '../auth/caller';
 import { badRequest, forbidden, type HttpError } from '../http/errors';
 import { hasActiveTotp } from '../mfa';
-import { createApproval } from './approvals-repo';
 import { claimActivation, getAssignment, getEligibility } from './assignments-repo';
 import { auditStep } from './audit-steps';
 import { getPolicy, rule } from './policies';
+import { type RequestRecord, recordRequest } from './record-request';
 import { type ActivationRequestRow, createRequest, getRequest } from './requests-repo';
 import type { Target } from './targets';
 
@@ -226,45 +226,34 @@ export async function selfActivate(
     return { request: extension, isValidationOnly: false };
   }
 
-  await createRequest(row);
-  if (approvers.length > 0) {
-    const stage = approvalRule?.setting.approvalStages[0];
-    await createApproval({
-      id,
-      requestId: id,
-      requesterId: caller.id,
-      expiresDateTime: new Date(
-        now.getTime() + (stage?.approvalStageTimeOutInDays ?? 1) * 86_400_000,
-      ).toISOString(),
-      steps: [
-        {
-          id: `${id}-1`,
-          status: 'InProgress',
-          reviewResult: 'NotReviewed',
-          reviewedBy: null,
-          reviewedDateTime: null,
-          justification: null,
-          approverIds: approvers,
-          isApproverJustificationRequired: stage?.isApproverJustificationRequired ?? true,
-        },
-      ],
-    });
-  }
-  await auditStep({
-    requestId: id,
-    step: 'Requested',
-    at: now.toISOString(),
-    activity: 'Add member to role requested (PIM activation)',
-    target: req.target,
-    principalId: caller.id,
-    initiatedBy: caller.id,
-    details: {
-      Justification: row.justification,
-      TicketNumber: row.ticketInfo?.ticketNumber,
-      TicketSystem: row.ticketInfo?.ticketSystem,
-      Duration: row.scheduleInfo.expiration.duration,
-    },
-  });
+  const stage = approvalRule?.setting.approvalStages[0];
+  const record: RequestRecord = {
+    request: row,
+    approval:
+      approvers.length > 0
+        ? {
+            id,
+            requestId: id,
+            requesterId: caller.id,
+            expiresDateTime: new Date(
+              now.getTime() + (stage?.approvalStageTimeOutInDays ?? 1) * 86_400_000,
+            ).toISOString(),
+            steps: [
+              {
+                id: `${id}-1`,
+                status: 'InProgress',
+                reviewResult: 'NotReviewed',
+                reviewedBy: null,
+                reviewedDateTime: null,
+                justification: null,
+                approverIds: approvers,
+                isApproverJustificationRequired: stage?.isApproverJustificationRequired ?? true,
+              },
+            ],
+          }
+        : undefined,
+  };
+  // The orchestration first: it records the request itself as its first step (see record-request.ts).
   await orchestrations.start(id, {
     requestId: id,
     principalId: caller.id,
@@ -274,16 +263,13 @@ export async function selfActivate(
     ticket: row.ticketInfo ?? undefined,
     mfaSatisfied: !mfaRequired || freshMfa,
     mfaTimeoutMs: MFA_TIMEOUT_MS,
-    approval:
-      approvers.length > 0
-        ? {
-            approvalId: id,
-            timeoutMs:
-              (approvalRule?.setting.approvalStages[0]?.approvalStageTimeOutInDays ?? 1) * 86_400_000,
-          }
-        : undefined,
+    approval: record.approval
+      ? { approvalId: id, timeoutMs: (stage?.approvalStageTimeOutInDays ?? 1) * 86_400_000 }
+      : undefined,
     reminderBeforeEndMs: REMINDER_BEFORE_END_MS,
+    record,
   });
+  await recordRequest(record);
   return { request: row, isValidationOnly: false };
 }
 
