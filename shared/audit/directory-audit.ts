@@ -1,0 +1,113 @@
+// Audit rows in Graph's directoryAudit shape. Built only from what the service already knows about
+// a change (who, what, which objects, justification, ticket, request id); never secrets, tokens or
+// codes: `assertNoSecrets` refuses detail keys that look like them.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+export const AUDIT_CATEGORIES = [
+  'RoleManagement',
+  'GroupManagement',
+  'UserManagement',
+  'Policy',
+  'AccessReview',
+  'Other',
+] as const;
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+
+export const OPERATION_TYPES = ['Add', 'Update', 'Delete', 'Assign', 'Unassign', 'Other'] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+export const AuditUser = z.object({
+  id: z.string(),
+  displayName: z.string().nullable(),
+  userPrincipalName: z.string().nullish(),
+});
+
+export const AuditApp = z.object({ appId: z.string().nullable(), displayName: z.string() });
+
+export const TargetResource = z.object({
+  id: z.string(),
+  type: z.string(),
+  displayName: z.string().nullable(),
+  modifiedProperties: z
+    .array(
+      z.object({ displayName: z.string(), oldValue: z.string().nullable(), newValue: z.string().nullable() }),
+    )
+    .optional(),
+});
+export type TargetResource = z.infer<typeof TargetResource>;
+
+export const DirectoryAudit = z.object({
+  id: z.string(),
+  category: z.enum(AUDIT_CATEGORIES),
+  activityDisplayName: z.string(),
+  activityDateTime: z.string(),
+  loggedByService: z.literal('PIM'),
+  operationType: z.enum(OPERATION_TYPES),
+  result: z.enum(['success', 'failure']),
+  resultReason: z.string(),
+  correlationId: z.string(),
+  initiatedBy: z.object({ user: AuditUser.nullable(), app: AuditApp.nullable() }),
+  targetResources: z.array(TargetResource),
+  additionalDetails: z.array(z.object({ key: z.string(), value: z.string() })),
+});
+export type DirectoryAudit = z.infer<typeof DirectoryAudit>;
+
+/** Who did it: a signed-in user, or the service itself (demo data, timers, sweeps). */
+export type Initiator = { user: { id: string; displayName: string | null } } | { app: string };
+
+export interface AuditEventInput {
+  category: AuditCategory;
+  activityDisplayName: string;
+  operationType: OperationType;
+  initiatedBy: Initiator;
+  correlationId: string;
+  targetResources: TargetResource[];
+  /** Undefined or null values are left out. */
+  details?: Record<string, string | null | undefined>;
+  result?: 'success' | 'failure';
+  resultReason?: string;
+  at: Date;
+  /** Fixed ids make an event idempotent (e.g. demo data); otherwise a new one. */
+  id?: string;
+}
+
+const SECRET_LIKE = /secret|password|passcode|otp|token|apikey|privatekey|credential/i;
+
+export function assertNoSecrets(details: Record<string, unknown>): void {
+  for (const key of Object.keys(details)) {
+    if (SECRET_LIKE.test(key)) throw new Error(`audit detail '${key}' looks like a secret; not recorded`);
+  }
+}
+
+const MAX_DETAIL_LENGTH = 1000;
+
+export function auditEvent(input: AuditEventInput): DirectoryAudit {
+  const details = input.details ?? {};
+  assertNoSecrets(details);
+  const initiatedBy =
+    'user' in input.initiatedBy
+      ? { user: { ...input.initiatedBy.user }, app: null }
+      : { user: null, app: { appId: null, displayName: input.initiatedBy.app } };
+  return {
+    id: input.id ?? randomUUID(),
+    category: input.category,
+    activityDisplayName: input.activityDisplayName,
+    activityDateTime: input.at.toISOString(),
+    loggedByService: 'PIM',
+    operationType: input.operationType,
+    result: input.result ?? 'success',
+    resultReason: input.resultReason ?? '',
+    correlationId: input.correlationId,
+    initiatedBy,
+    targetResources: input.targetResources,
+    additionalDetails: Object.entries(details)
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      .map(([key, value]) => ({ key, value: value.slice(0, MAX_DETAIL_LENGTH) })),
+  };
+}
+
+/** The initiator's user id, when a user initiated it. */
+export function initiatorId(audit: DirectoryAudit): string | undefined {
+  return audit.initiatedBy.user?.id;
+}

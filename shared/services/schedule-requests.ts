@@ -1,0 +1,448 @@
+// Admin schedule requests for directory roles (roleEligibilityScheduleRequests,
+// roleAssignmentScheduleRequests) and privileged groups (eligibilityScheduleRequests,
+// assignmentScheduleRequests): adminAssign creates a schedule, adminUpdate changes it, adminRemove
+// removes it, adminExtend moves a running schedule's end later, adminRenew restarts an ended one.
+// Each request: validate -> authorize -> check the policy and the directory rules -> write the
+// schedule, the request row and the audit row in one transaction (retrying on a lost race).
+import { randomUUID } from 'node:crypto';
+import {
+  AppError,
+  ConflictError,
+  LastAdministratorError,
+  PolicyValidationError,
+  ValidationError,
+} from '../domain/errors';
+import { defaultPolicy, type PolicyTarget, type RoleManagementPolicy } from '../domain/policy';
+import { adminRequestFailures, isTooShort } from '../domain/policy-evaluation';
+import {
+  GroupScheduleRequestInput,
+  isAdminAction,
+  RoleScheduleRequestInput,
+  type ScheduleRequestInput,
+  type ScheduleRequestRecord,
+  targetOfInput,
+} from '../domain/requests';
+import { builtInRole, PROTECTED_ROLE_IDS } from '../domain/roles';
+import { expirationTypeOf, resolveWindow, type ScheduleInfo, type Window } from '../domain/schedule-info';
+import {
+  isActiveAt,
+  isCurrentOrFuture,
+  type ScheduleLevel,
+  type ScheduleRecord,
+  sameTarget,
+  type Target,
+} from '../domain/schedules';
+import { requestEntity, type Stored, scheduleEntity } from '../storage/role-management-entities';
+import { type Resource, resourceOfTarget } from '../storage/role-management-keys';
+import type { Head, Write } from '../storage/role-management-repository';
+import {
+  categoryOf,
+  event,
+  principalResource,
+  requestDetails,
+  scheduleActivity,
+  targetResource,
+} from './audit-events';
+import { actorHasMfa, createdByOf, type OperationContext } from './context';
+import type { ServiceDeps } from './deps';
+import { withRetry } from './retry';
+import { parseInput } from './validation';
+
+const doesNotExist = () =>
+  new AppError(400, 'RoleAssignmentDoesNotExist', 'The role assignment does not exist.', [
+    { target: 'principalId', message: 'no matching schedule for this principal and target' },
+  ]);
+const exists = () => new ConflictError('The role assignment already exists.', 'RoleAssignmentExists');
+
+interface Plan {
+  write: Write;
+  schedule: ScheduleRecord;
+  window: Window | null;
+  requested?: ScheduleInfo | null;
+}
+
+export class ScheduleRequestService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    /** Provisions a built-in role's partition on first use (RoleDefinitionService.ensureBuiltIn). */
+    private readonly ensureBuiltIn: (roleId: string) => Promise<void>,
+  ) {}
+
+  /** POST roleEligibilityScheduleRequests / roleAssignmentScheduleRequests (admin actions). */
+  submitRoleRequest(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    body: unknown,
+  ): Promise<ScheduleRequestRecord> {
+    return this.submit(ctx, level, parseInput(RoleScheduleRequestInput, body));
+  }
+
+  /** POST privilegedAccess/group eligibilityScheduleRequests / assignmentScheduleRequests (admin actions). */
+  submitGroupRequest(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    body: unknown,
+  ): Promise<ScheduleRequestRecord> {
+    return this.submit(ctx, level, parseInput(GroupScheduleRequestInput, body));
+  }
+
+  private async submit(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    input: ScheduleRequestInput,
+  ): Promise<ScheduleRequestRecord> {
+    if (!isAdminAction(input.action)) {
+      throw new ValidationError(
+        `Action '${input.action}' is a self-service action, handled by activation, not here.`,
+        [
+          {
+            target: 'action',
+            message: 'expected adminAssign, adminUpdate, adminRemove, adminExtend or adminRenew',
+          },
+        ],
+        'UnsupportedAction',
+      );
+    }
+    await this.deps.access.requireManage(ctx, this.deps.now());
+    const target = targetOfInput(input);
+    const resource = resourceOfTarget(target);
+    await this.checkPrincipal(input.principalId, target);
+    return withRetry(async () => {
+      const now = this.deps.now();
+      const head = await this.loadResource(target);
+      const policyTarget: PolicyTarget =
+        target.kind === 'role' ? { kind: 'role', roleDefinitionId: target.roleDefinitionId } : target;
+      const policy =
+        (await this.deps.stores.roleManagement.policy(policyTarget))?.value ?? defaultPolicy(policyTarget);
+      const mine = (
+        await this.deps.stores.roleManagement.schedules(resource, level, { principalId: input.principalId })
+      ).filter((s) => sameTarget(s.value.target, target));
+      const requestId = randomUUID();
+      const plan = await this.plan(ctx, level, input, target, resource, mine, policy, requestId, now);
+      const record = this.record(ctx, level, input, target, plan, requestId, now);
+      if (input.isValidationOnly) return record;
+      const activity = scheduleActivity(
+        input.action,
+        level,
+        target,
+        plan.window ? plan.window.end === null : undefined,
+      );
+      await this.deps.stores.roleManagement.commit(resource, {
+        guard: head,
+        writes: [plan.write, { op: 'insert', entity: requestEntity(record) }],
+        audits: [
+          event(ctx, now, {
+            category: categoryOf(target),
+            activityDisplayName: activity.name,
+            operationType: activity.operation,
+            targets: await this.auditTargets(target, input.principalId, requestId),
+            details: requestDetails(record),
+          }),
+        ],
+      });
+      return record;
+    });
+  }
+
+  private async plan(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    input: ScheduleRequestInput,
+    target: Target,
+    resource: Resource,
+    mine: Stored<ScheduleRecord>[],
+    policy: RoleManagementPolicy,
+    requestId: string,
+    now: Date,
+  ): Promise<Plan> {
+    const pick = (keep: (s: ScheduleRecord) => boolean) =>
+      mine.find((s) => keep(s.value) && (!input.targetScheduleId || s.value.id === input.targetScheduleId));
+    const checkPolicy = async (window: Window) => {
+      this.checkWindow(level, window, now);
+      const failed = adminRequestFailures(policy, level, {
+        window,
+        justification: input.justification,
+        ticketInfo: input.ticketInfo,
+        mfaSatisfied: actorHasMfa(ctx),
+      });
+      if (failed.length > 0) {
+        const error = new PolicyValidationError(failed);
+        await this.auditFailure(ctx, level, input, target, now, window, error.message);
+        throw error;
+      }
+    };
+    const changed = (s: Stored<ScheduleRecord>, window: Window): Plan => {
+      const schedule: ScheduleRecord = {
+        ...s.value,
+        startDateTime: window.start.toISOString(),
+        endDateTime: window.end?.toISOString() ?? null,
+        modifiedDateTime: now.toISOString(),
+      };
+      return { write: { op: 'replace', entity: scheduleEntity(schedule), etag: s.etag }, schedule, window };
+    };
+
+    switch (input.action) {
+      case 'adminAssign': {
+        if (mine.some((s) => isCurrentOrFuture(s.value, now))) throw exists();
+        const window = resolveWindow(input.scheduleInfo, now);
+        await checkPolicy(window);
+        const schedule: ScheduleRecord = {
+          id: randomUUID(),
+          level,
+          target,
+          principalId: input.principalId,
+          memberType: 'Direct',
+          assignmentType: level === 'assignment' ? 'Assigned' : null,
+          status: 'Provisioned',
+          startDateTime: window.start.toISOString(),
+          endDateTime: window.end?.toISOString() ?? null,
+          createdDateTime: now.toISOString(),
+          modifiedDateTime: now.toISOString(),
+          createdUsing: requestId,
+        };
+        return { write: { op: 'insert', entity: scheduleEntity(schedule) }, schedule, window };
+      }
+      case 'adminUpdate': {
+        const current = pick((s) => isCurrentOrFuture(s, now));
+        if (!current) throw doesNotExist();
+        const window = resolveWindow(
+          {
+            startDateTime: input.scheduleInfo?.startDateTime ?? current.value.startDateTime,
+            expiration: input.scheduleInfo?.expiration ?? expirationOf(current.value),
+          },
+          now,
+        );
+        await checkPolicy(window);
+        return changed(current, window);
+      }
+      case 'adminExtend': {
+        const current = pick((s) => isCurrentOrFuture(s, now) && s.endDateTime !== null);
+        if (!current) throw doesNotExist();
+        const window = resolveWindow(
+          { startDateTime: current.value.startDateTime, expiration: input.scheduleInfo?.expiration },
+          now,
+        );
+        if (window.end !== null && window.end.getTime() <= Date.parse(current.value.endDateTime!)) {
+          throw new ValidationError('An extension must end later than the current schedule.', [
+            { target: 'scheduleInfo.expiration', message: 'not after the current end' },
+          ]);
+        }
+        // The policy's maximum counts from now: an extension grants the time from here on.
+        await checkPolicy({
+          start: new Date(Math.max(now.getTime(), window.start.getTime())),
+          end: window.end,
+        });
+        return changed(current, window);
+      }
+      case 'adminRenew': {
+        if (mine.some((s) => isCurrentOrFuture(s.value, now))) throw exists();
+        const ended = mine
+          .filter((s) => !isCurrentOrFuture(s.value, now))
+          .filter((s) => !input.targetScheduleId || s.value.id === input.targetScheduleId)
+          .sort((a, b) => Date.parse(b.value.endDateTime!) - Date.parse(a.value.endDateTime!))[0];
+        if (!ended) throw doesNotExist();
+        const window = resolveWindow(input.scheduleInfo, now);
+        await checkPolicy(window);
+        return changed(ended, window);
+      }
+      case 'adminRemove': {
+        const current = pick((s) => isCurrentOrFuture(s, now));
+        if (!current) throw doesNotExist();
+        await this.checkNotLastAdministrator(ctx, level, input, target, resource, current.value, now);
+        return {
+          write: { op: 'delete', entity: scheduleEntity(current.value) },
+          schedule: current.value,
+          window: null,
+        };
+      }
+      default:
+        throw new ValidationError(`Unsupported action '${input.action}'.`);
+    }
+  }
+
+  // Without an active Global Administrator or Privileged Role Administrator nobody could administer
+  // PIM again. The count is read after the head, so a concurrent removal makes one commit fail and
+  // its retry sees the other's result.
+  private async checkNotLastAdministrator(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    input: ScheduleRequestInput,
+    target: Target,
+    resource: Resource,
+    removing: ScheduleRecord,
+    now: Date,
+  ): Promise<void> {
+    if (level !== 'assignment' || target.kind !== 'role') return;
+    if (!PROTECTED_ROLE_IDS.includes(target.roleDefinitionId) || !isActiveAt(removing, now)) return;
+    const others = (
+      await this.deps.stores.roleManagement.schedules(resource, 'assignment', { notEndedAt: now })
+    ).filter((s) => s.value.id !== removing.id && isActiveAt(s.value, now));
+    if (others.length > 0) return;
+    const error = new LastAdministratorError(
+      builtInRole(target.roleDefinitionId)?.displayName ?? 'administrator',
+    );
+    await this.auditFailure(ctx, level, input, target, now, null, error.message);
+    throw error;
+  }
+
+  private checkWindow(level: ScheduleLevel, window: Window, now: Date): void {
+    if (window.end !== null && window.end.getTime() <= now.getTime()) {
+      throw new ValidationError('The schedule would already have ended.', [
+        { target: 'scheduleInfo.expiration', message: 'ends in the past' },
+      ]);
+    }
+    if (level === 'assignment' && isTooShort(window)) {
+      throw new AppError(
+        400,
+        'ActiveDurationTooShort',
+        'An active assignment must last at least five minutes.',
+      );
+    }
+  }
+
+  private record(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    input: ScheduleRequestInput,
+    target: Target,
+    plan: Plan,
+    requestId: string,
+    now: Date,
+  ): ScheduleRequestRecord {
+    const w = plan.window;
+    const requestedType = expirationTypeOf(input.scheduleInfo?.expiration);
+    return {
+      id: requestId,
+      level,
+      action: input.action,
+      target,
+      principalId: input.principalId,
+      status: input.action === 'adminRemove' ? 'Revoked' : 'Provisioned',
+      justification: input.justification ?? null,
+      ticketInfo: input.ticketInfo ?? null,
+      scheduleInfo:
+        w === null
+          ? null
+          : {
+              startDateTime: w.start.toISOString(),
+              expiration: {
+                type:
+                  w.end === null
+                    ? 'noExpiration'
+                    : requestedType === 'afterDuration'
+                      ? 'afterDuration'
+                      : 'afterDateTime',
+                duration:
+                  w.end !== null && requestedType === 'afterDuration'
+                    ? (input.scheduleInfo?.expiration?.duration ?? null)
+                    : null,
+                endDateTime: w.end?.toISOString() ?? null,
+              },
+            },
+      isValidationOnly: input.isValidationOnly,
+      targetScheduleId: plan.schedule.id,
+      approvalId: null,
+      createdDateTime: now.toISOString(),
+      completedDateTime: now.toISOString(),
+      createdBy: createdByOf(ctx),
+    };
+  }
+
+  /** The role (enabled, not deleted) or group must exist; returns its head for the commit guard. */
+  private async loadResource(target: Target): Promise<Head> {
+    const repo = this.deps.stores.roleManagement;
+    if (target.kind === 'role') {
+      let head = await repo.head({ kind: 'role', id: target.roleDefinitionId });
+      if (!head && builtInRole(target.roleDefinitionId)) {
+        await this.ensureBuiltIn(target.roleDefinitionId);
+        head = await repo.head({ kind: 'role', id: target.roleDefinitionId });
+      }
+      const def = head && !head.deleted ? await repo.roleDefinition(target.roleDefinitionId) : undefined;
+      if (!head || !def) {
+        throw new AppError(
+          400,
+          'RoleDefinitionNotFound',
+          `Role definition '${target.roleDefinitionId}' does not exist.`,
+          [{ target: 'roleDefinitionId', message: 'no such role' }],
+        );
+      }
+      if (!def.value.isEnabled) {
+        throw new ValidationError(`Role '${def.value.displayName}' is disabled.`, [
+          { target: 'roleDefinitionId', message: 'role is disabled' },
+        ]);
+      }
+      return head;
+    }
+    const head = await repo.head({ kind: 'group', id: target.groupId });
+    if (!head || head.deleted || !(await repo.group(target.groupId))) {
+      throw new AppError(400, 'GroupNotFound', `Group '${target.groupId}' does not exist.`, [
+        { target: 'groupId', message: 'no such group' },
+      ]);
+    }
+    return head;
+  }
+
+  /** A group may hold roles only if role-assignable, and may not be a member or owner of a group. */
+  private async checkPrincipal(principalId: string, target: Target): Promise<void> {
+    const group = await this.deps.stores.roleManagement.group(principalId);
+    if (!group) return;
+    if (target.kind === 'group') {
+      throw new ValidationError('A group cannot be a member or owner of a privileged group.', [
+        { target: 'principalId', message: 'is a group' },
+      ]);
+    }
+    if (!group.value.isAssignableToRole) {
+      throw new ValidationError(`Group '${group.value.displayName}' is not role-assignable.`, [
+        { target: 'principalId', message: 'group has isAssignableToRole false' },
+      ]);
+    }
+  }
+
+  private async auditTargets(target: Target, principalId: string, requestId: string) {
+    const stores = this.deps.stores;
+    return [
+      await targetResource(stores, target),
+      await principalResource(stores, principalId),
+      { id: requestId, type: 'Request', displayName: null },
+    ];
+  }
+
+  // Refusals on rules are audited too (they are security signals); nothing changed, so the row is
+  // written directly rather than through the outbox.
+  private async auditFailure(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    input: ScheduleRequestInput,
+    target: Target,
+    now: Date,
+    window: Window | null,
+    reason: string,
+  ): Promise<void> {
+    const activity = scheduleActivity(input.action, level, target, window ? window.end === null : undefined);
+    await this.deps.stores.audit.append([
+      event(ctx, now, {
+        category: categoryOf(target),
+        activityDisplayName: activity.name.replace(' completed', ' failed'),
+        operationType: activity.operation,
+        targets: [
+          await targetResource(this.deps.stores, target),
+          await principalResource(this.deps.stores, input.principalId),
+        ],
+        details: {
+          Action: input.action,
+          Justification: input.justification,
+          TicketNumber: input.ticketInfo?.ticketNumber,
+          TicketSystem: input.ticketInfo?.ticketSystem,
+        },
+        result: 'failure',
+        resultReason: reason,
+      }),
+    ]);
+  }
+}
+
+function expirationOf(s: ScheduleRecord): ScheduleInfo['expiration'] {
+  return s.endDateTime === null
+    ? { type: 'noExpiration' }
+    : { type: 'afterDateTime', endDateTime: s.endDateTime };
+}

@@ -1,0 +1,136 @@
+// Reads of schedules, instances and requests. A principal may always read its own
+// (filterByCurrentUser(on='principal')); everything else needs a reader role. Each query reads one
+// partition: the resource's (filter by role or group), the principal's, or the kind's catalog.
+import { NotFoundError } from '../domain/errors';
+import type { ScheduleRequestRecord } from '../domain/requests';
+import { isActiveAt, type ScheduleLevel, type ScheduleRecord } from '../domain/schedules';
+import type { Page, PageRequest } from '../storage/paging';
+import { parseItemRk, resourceOfPk } from '../storage/role-management-keys';
+import type { OperationContext } from './context';
+import type { ServiceDeps } from './deps';
+
+export type ResourceKind = 'role' | 'group';
+
+export interface ScheduleListQuery {
+  /** Only this principal's (the caller's own needs no reader role). */
+  principalId?: string;
+  /** Only this role's (kind 'role') or group's (kind 'group'). */
+  resourceId?: string;
+  /**
+   * Instances: only schedules in force now or later (ended ones are history). With `activeOnly`,
+   * only those in force now.
+   */
+  instances?: boolean;
+  activeOnly?: boolean;
+}
+
+export class ScheduleQueryService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async listSchedules(
+    ctx: OperationContext,
+    kind: ResourceKind,
+    level: ScheduleLevel,
+    q: ScheduleListQuery,
+    page: PageRequest,
+  ): Promise<Page<ScheduleRecord>> {
+    const now = this.deps.now();
+    await this.authorize(ctx, q.principalId, now);
+    const notEndedAt = q.instances || q.activeOnly ? now : undefined;
+    const { stores } = this.deps;
+    let result: Page<ScheduleRecord>;
+    if (q.resourceId !== undefined) {
+      result = await stores.roleManagement.listSchedules(
+        { kind, id: q.resourceId.toLowerCase() },
+        level,
+        page,
+        {
+          principalId: q.principalId?.toLowerCase(),
+          notEndedAt,
+        },
+      );
+    } else if (q.principalId !== undefined) {
+      result = await stores.index.schedulesOfPrincipal(
+        q.principalId.toLowerCase(),
+        kind,
+        level,
+        page,
+        notEndedAt,
+      );
+    } else {
+      result = await stores.index.allSchedules(kind, level, page, notEndedAt);
+    }
+    return q.activeOnly ? { ...result, items: result.items.filter((s) => isActiveAt(s, now)) } : result;
+  }
+
+  async listRequests(
+    ctx: OperationContext,
+    kind: ResourceKind,
+    level: ScheduleLevel,
+    q: { principalId?: string; resourceId?: string },
+    page: PageRequest,
+  ): Promise<Page<ScheduleRequestRecord>> {
+    await this.authorize(ctx, q.principalId, this.deps.now());
+    const { stores } = this.deps;
+    if (q.resourceId !== undefined) {
+      return stores.roleManagement.listRequests({ kind, id: q.resourceId.toLowerCase() }, level, page, {
+        principalId: q.principalId?.toLowerCase(),
+      });
+    }
+    if (q.principalId !== undefined) {
+      return stores.index.requestsOfPrincipal(q.principalId.toLowerCase(), kind, level, page);
+    }
+    return stores.index.allRequests(kind, level, page);
+  }
+
+  /** A request by id: the principal, its creator and readers see it; anyone else gets 404. */
+  async getRequest(
+    ctx: OperationContext,
+    kind: ResourceKind,
+    level: ScheduleLevel,
+    id: string,
+  ): Promise<ScheduleRequestRecord> {
+    const notFound = new NotFoundError(`Request '${id}' does not exist.`);
+    const located = await this.deps.stores.index.locate(id.toLowerCase());
+    const resource = located && resourceOfPk(located.partitionKey);
+    const item = located && parseItemRk(located.rowKey);
+    if (!resource || !item || resource.kind !== kind || item.type !== 'request' || item.level !== level)
+      throw notFound;
+    const request = await this.deps.stores.roleManagement.request(resource, level, item.id);
+    if (!request) throw notFound;
+    const self =
+      ctx.actor.kind === 'user' && [request.principalId, request.createdBy.user.id].includes(ctx.actor.id);
+    if (!self && !(await this.isReader(ctx))) throw notFound;
+    return request;
+  }
+
+  /** A schedule by id, for readers and the schedule's principal. */
+  async getSchedule(
+    ctx: OperationContext,
+    kind: ResourceKind,
+    level: ScheduleLevel,
+    id: string,
+  ): Promise<ScheduleRecord> {
+    const notFound = new NotFoundError(`Schedule '${id}' does not exist.`);
+    const located = await this.deps.stores.index.locate(id.toLowerCase());
+    const resource = located && resourceOfPk(located.partitionKey);
+    const item = located && parseItemRk(located.rowKey);
+    if (!resource || !item || resource.kind !== kind || item.type !== 'schedule' || item.level !== level)
+      throw notFound;
+    const schedule = await this.deps.stores.roleManagement.schedule(resource, level, item.id);
+    if (!schedule) throw notFound;
+    const self = ctx.actor.kind === 'user' && schedule.value.principalId === ctx.actor.id;
+    if (!self && !(await this.isReader(ctx))) throw notFound;
+    return schedule.value;
+  }
+
+  private async authorize(ctx: OperationContext, principalId: string | undefined, now: Date): Promise<void> {
+    if (ctx.actor.kind === 'user' && principalId !== undefined && principalId.toLowerCase() === ctx.actor.id)
+      return;
+    await this.deps.access.requireRead(ctx, now);
+  }
+
+  private async isReader(ctx: OperationContext): Promise<boolean> {
+    return ctx.actor.kind === 'system' || (await this.deps.access.canRead(ctx.actor.id, this.deps.now()));
+  }
+}

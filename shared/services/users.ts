@@ -1,0 +1,113 @@
+// Users: created from token claims on a user's first call (so audit rows and lists can show names),
+// updated when the claims' name changes. A small in-process memory of users already seen with the
+// same claims saves a storage read on most calls.
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../domain/errors';
+import { type User, UserClaims } from '../domain/users';
+import type { Page, PageRequest } from '../storage/paging';
+import { event } from './audit-events';
+import { type OperationContext, userContext } from './context';
+import type { ServiceDeps } from './deps';
+import { parseInput } from './validation';
+
+const SEEN_LIMIT = 10_000;
+
+export class UserService {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /**
+   * Creates or refreshes the user from verified claims; returns the stored user. Idempotent.
+   * The audit row names the user as initiator unless `ctx` says otherwise (e.g. demo data).
+   */
+  async ensureUser(claims: UserClaims, ctx?: OperationContext): Promise<User> {
+    const c = parseInput(UserClaims, claims, 'user claims');
+    const fingerprint = `${c.id}\n${c.displayName}\n${c.userPrincipalName}`;
+    const repo = this.deps.stores.users;
+    if (this.seen.has(fingerprint))
+      return { id: c.id, displayName: c.displayName, userPrincipalName: c.userPrincipalName };
+    ctx ??= userContext({ id: c.id, displayName: c.displayName });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await repo.get(c.id);
+      const at = this.deps.now();
+      try {
+        if (!current) {
+          const user: User = {
+            id: c.id,
+            displayName: c.displayName,
+            userPrincipalName: c.userPrincipalName,
+            createdDateTime: at.toISOString(),
+          };
+          await repo.create(user, this.audit(ctx, at, 'Add user', 'Add', user));
+          return this.remember(fingerprint, user);
+        }
+        if (
+          current.value.displayName === c.displayName &&
+          current.value.userPrincipalName === c.userPrincipalName
+        ) {
+          return this.remember(fingerprint, current.value);
+        }
+        const user: User = {
+          ...current.value,
+          displayName: c.displayName,
+          userPrincipalName: c.userPrincipalName,
+        };
+        await repo.replace(
+          user,
+          current.etag,
+          this.audit(ctx, at, 'Update user', 'Update', user, current.value),
+        );
+        return this.remember(fingerprint, user);
+      } catch (err) {
+        // A concurrent first call of the same user: read again and compare.
+        if (!(err instanceof ConflictError || err instanceof PreconditionFailedError)) throw err;
+      }
+    }
+    throw new ConflictError('The user was changed concurrently; retry the request.');
+  }
+
+  /** Any signed-in caller may read users, as in Entra. */
+  async get(_ctx: OperationContext, id: string): Promise<User> {
+    const user = await this.deps.stores.users.get(id.toLowerCase());
+    if (!user) throw new NotFoundError(`User '${id}' does not exist.`, 'Request_ResourceNotFound');
+    return user.value;
+  }
+
+  list(_ctx: OperationContext, page: PageRequest): Promise<Page<User>> {
+    return this.deps.stores.users.list(page);
+  }
+
+  private audit(ctx: OperationContext, at: Date, name: string, op: 'Add' | 'Update', user: User, old?: User) {
+    return event(ctx, at, {
+      category: 'UserManagement',
+      activityDisplayName: name,
+      operationType: op,
+      targets: [
+        {
+          id: user.id,
+          type: 'User',
+          displayName: user.displayName,
+          ...(old
+            ? {
+                modifiedProperties: [
+                  { displayName: 'displayName', oldValue: old.displayName, newValue: user.displayName },
+                  {
+                    displayName: 'userPrincipalName',
+                    oldValue: old.userPrincipalName,
+                    newValue: user.userPrincipalName,
+                  },
+                ],
+              }
+            : {}),
+        },
+      ],
+      details: { Source: ctx.actor.kind === 'user' && ctx.actor.id === user.id ? 'token claims' : undefined },
+    });
+  }
+
+  private remember(fingerprint: string, user: User): User {
+    if (this.seen.size >= SEEN_LIMIT) this.seen.clear();
+    this.seen.add(fingerprint);
+    return user;
+  }
+}

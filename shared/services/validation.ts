@@ -1,0 +1,33 @@
+// Input validation for services called with raw bodies: zod issues become a ValidationError with
+// one detail per bad field (the same shape as shared/http's envelope details).
+import type { z } from 'zod';
+import { type ErrorDetail, ValidationError } from '../domain/errors';
+
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what = 'request body',
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw validationError(parsed.error, what);
+}
+
+export function validationError(error: z.ZodError, what = 'request body'): ValidationError {
+  const details: ErrorDetail[] = error.issues.flatMap((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        target: path ? `${path}.${key}` : key,
+        message: 'Unknown property.',
+      }));
+    }
+    return [{ target: path || '(root)', message: issue.message }];
+  });
+  const first = details[0];
+  const more = details.length > 1 ? ` (and ${details.length - 1} more; see details)` : '';
+  return new ValidationError(
+    first ? `Invalid ${what}: ${first.target}: ${first.message}${more}` : `Invalid ${what}.`,
+    details,
+  );
+}

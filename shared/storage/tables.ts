@@ -1,0 +1,45 @@
+// The tables of this data layer by their base names. connection.ts applies TABLE_PREFIX (so test
+// files and side-by-side deployments get their own tables); "create on first use" runs once per
+// table and process.
+import { TableClient } from '@azure/data-tables';
+import { connectionString, tableClient, tableName } from './connection';
+
+export const TableName = {
+  users: 'Users',
+  roleManagement: 'RoleManagement',
+  roleManagementIndex: 'RoleManagementIndex',
+  auditLogs: 'AuditLogs',
+  auditOutbox: 'AuditOutbox',
+} as const;
+export type TableBaseName = (typeof TableName)[keyof typeof TableName];
+
+/** The table's name in the account (prefix applied). */
+export function prefixedName(base: TableBaseName): string {
+  return tableName(base);
+}
+
+/** A client for one of the app's tables (prefix applied). Call `ensureTable` before using it. */
+export function appTable(base: TableBaseName): TableClient {
+  return tableClient(base);
+}
+
+/** A client for a table by its full name, as recorded in outbox markers (prefix already applied). */
+export function tableByFullName(fullName: string): TableClient {
+  return TableClient.fromConnectionString(connectionString(), fullName, { allowInsecureConnection: true });
+}
+
+const created = new Map<string, Promise<void>>();
+
+/** Creates the table once per process (it is a no-op when it exists); a failure is retried next time. */
+export function ensureTable(table: TableClient): Promise<void> {
+  const key = `${table.url}|${table.tableName}`;
+  let ready = created.get(key);
+  if (!ready) {
+    ready = table.createTable().catch((err: unknown) => {
+      created.delete(key);
+      throw err;
+    });
+    created.set(key, ready);
+  }
+  return ready;
+}
