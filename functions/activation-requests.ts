@@ -19,11 +19,14 @@ import {
 import { authenticate } from '../shared/auth/authenticate';
 import type { Caller } from '../shared/auth/caller';
 import { now } from '../shared/clock';
-import { badRequest, conflict, notFound, tooManyRequests } from '../shared/http/errors';
-import { httpHandler, json, noContent } from '../shared/http/handler';
+import { toGroupScheduleRequest, toRoleScheduleRequest } from '../shared/domain/requests';
+import { badRequest, conflict, isHttpError, notFound, tooManyRequests } from '../shared/http/errors';
+import { httpHandler, json, noContent, type RequestInfo } from '../shared/http/handler';
 import { ciEnum, parseOrThrow, readJsonBody } from '../shared/http/validation';
 import { verifyTotp } from '../shared/mfa';
 import { registerOperation } from '../shared/openapi/registry';
+import { services } from '../shared/services';
+import { operationContext } from './directory-common';
 import '../orchestrations/activation';
 import '../orchestrations/activation-activities';
 
@@ -87,6 +90,24 @@ const VerifyMfaBody = z.strictObject({
 });
 
 type Kind = 'role' | 'group';
+
+// Admin actions on assignments, served by shared/services (adminRemove only when no activation is live).
+const DELEGATED = new Set(['adminassign', 'adminupdate', 'adminextend', 'adminrenew']);
+
+function actionOf(raw: unknown): string {
+  const action = typeof raw === 'object' && raw !== null ? (raw as { action?: unknown }).action : undefined;
+  return typeof action === 'string' ? action.toLowerCase() : '';
+}
+
+async function adminAssignmentRequest(req: HttpRequest, info: RequestInfo, kind: Kind, raw: unknown) {
+  const ctx = await operationContext(req, info);
+  const s = services();
+  const record =
+    kind === 'role'
+      ? toRoleScheduleRequest(await s.requests.submitRoleRequest(ctx, 'assignment', raw))
+      : toGroupScheduleRequest(await s.requests.submitGroupRequest(ctx, 'assignment', raw));
+  return json(201, record);
+}
 
 function graphShape(r: ActivationRequestRow, isValidationOnly: boolean) {
   const common = {
@@ -170,9 +191,12 @@ function register(kind: Kind, base: string, name: string) {
     route: base,
     methods: ['POST'],
     extraInputs: [client],
-    handler: httpHandler(async (req: HttpRequest, context: InvocationContext) => {
+    handler: httpHandler(async (req: HttpRequest, context: InvocationContext, info) => {
       const caller = await authenticate(req);
-      const body = await readJsonBody(req, schema);
+      const raw = await readJsonBody(req, z.unknown());
+      // Admin assignments (not activations) belong to the directory services.
+      if (DELEGATED.has(actionOf(raw))) return adminAssignmentRequest(req, info, kind, raw);
+      const body = parseOrThrow(schema, raw);
       if (!HANDLED.has(body.action))
         throw badRequest(`The action '${body.action}' is not available on this service yet.`, [
           {
@@ -192,10 +216,24 @@ function register(kind: Kind, base: string, name: string) {
             : { kind: 'group', groupId: body.groupId, accessId: body.accessId },
       };
       const at = now();
-      const outcome =
-        body.action === 'selfActivate'
-          ? await selfActivate(caller, request, at, orchestrationsOf(context))
-          : await signalHolder(caller, request, at, orchestrationsOf(context), await isAdmin(caller.id, at));
+      let outcome: Awaited<ReturnType<typeof selfActivate>>;
+      try {
+        outcome =
+          body.action === 'selfActivate'
+            ? await selfActivate(caller, request, at, orchestrationsOf(context))
+            : await signalHolder(
+                caller,
+                request,
+                at,
+                orchestrationsOf(context),
+                await isAdmin(caller.id, at),
+              );
+      } catch (err) {
+        // adminRemove of a direct assignment: no live activation to revoke, so remove the schedule.
+        if (body.action === 'adminRemove' && isHttpError(err) && err.code === 'RoleAssignmentDoesNotExist')
+          return adminAssignmentRequest(req, info, kind, raw);
+        throw err;
+      }
       return json(201, graphShape(outcome.request, outcome.isValidationOnly));
     }),
   });

@@ -8,6 +8,11 @@ import './activation-requests';
 import './approvals';
 import './access-check';
 import './activation-policies';
+import './role-definitions';
+import './groups';
+import './schedules';
+import './policies';
+import './audit-logs';
 import { app } from '@azure/functions';
 import { loadDemoData } from '../shared/activation/demo-data';
 

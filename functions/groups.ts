@@ -1,0 +1,133 @@
+// Groups (security groups, optionally role-assignable) and their direct members:
+//   GET/POST /v1.0/groups                          list: any signed-in caller; create: admins
+//   GET      /v1.0/groups/{id}                     any signed-in caller
+//   GET/POST /v1.0/groups/{id}/members             list; add {"memberId"} or Graph's {"@odata.id"} (admins)
+//   DELETE   /v1.0/groups/{id}/members/{memberId}  admins
+import { app, type HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import { httpHandler, json, noContent } from '../shared/http/handler';
+import { parseOrThrow } from '../shared/http/validation';
+import { registerOperation } from '../shared/openapi/registry';
+import { services } from '../shared/services';
+import { collection, listQuery, operationContext, readRawBody } from './directory-common';
+
+const BASE = 'v1.0/groups';
+
+export const AddMemberBody = z
+  .union([
+    z.strictObject({ memberId: z.string().min(1).max(128) }),
+    z.strictObject({ '@odata.id': z.string().min(1).max(512) }),
+  ])
+  .meta({ id: 'addGroupMember_input' });
+
+function memberIdOf(body: z.infer<typeof AddMemberBody>): string {
+  if ('memberId' in body) return body.memberId;
+  // https://graph.microsoft.com/v1.0/directoryObjects/{id} or a bare id
+  return body['@odata.id'].split('/').filter(Boolean).pop() ?? '';
+}
+
+registerOperation({
+  method: 'get',
+  path: `/${BASE}`,
+  summary: 'List groups',
+  tags: ['groups'],
+  responses: { 200: 'A page of groups' },
+});
+registerOperation({
+  method: 'post',
+  path: `/${BASE}`,
+  summary: 'Create a security group (admins)',
+  tags: ['groups'],
+  responses: { 201: 'The group', 403: 'Not an admin' },
+});
+registerOperation({
+  method: 'get',
+  path: `/${BASE}/{id}`,
+  summary: 'Get a group',
+  tags: ['groups'],
+  responses: { 200: 'The group', 404: 'No such group' },
+});
+registerOperation({
+  method: 'get',
+  path: `/${BASE}/{id}/members`,
+  summary: 'Members of a group in force now',
+  tags: ['groups'],
+  responses: { 200: 'A page of members' },
+});
+registerOperation({
+  method: 'post',
+  path: `/${BASE}/{id}/members`,
+  summary: 'Add a direct member (admins)',
+  tags: ['groups'],
+  requestBody: AddMemberBody,
+  responses: { 201: 'Added', 403: 'Not an admin', 409: 'Already a member' },
+});
+registerOperation({
+  method: 'delete',
+  path: `/${BASE}/{id}/members/{memberId}`,
+  summary: 'Remove a member (admins)',
+  tags: ['groups'],
+  responses: { 204: 'Removed', 403: 'Not an admin', 404: 'Not a member' },
+});
+
+app.http('groups', {
+  route: BASE,
+  methods: ['GET', 'POST'],
+  handler: httpHandler(async (req: HttpRequest, _context, info) => {
+    const ctx = await operationContext(req, info);
+    if (req.method === 'POST') {
+      const created = await services().groups.create(ctx, await readRawBody(req));
+      return json(201, created.value, created.etag ? { ETag: created.etag } : {});
+    }
+    const q = listQuery(req);
+    return collection(req, q, await services().groups.list(ctx, q.page), (g) => g);
+  }),
+});
+
+app.http('groupItem', {
+  route: `${BASE}/{id}`,
+  methods: ['GET'],
+  handler: httpHandler(async (req: HttpRequest, _context, info) => {
+    const ctx = await operationContext(req, info);
+    const group = await services().groups.get(ctx, req.params.id);
+    return json(200, group.value, group.etag ? { ETag: group.etag } : {});
+  }),
+});
+
+app.http('groupMembers', {
+  route: `${BASE}/{id}/members`,
+  methods: ['GET', 'POST'],
+  handler: httpHandler(async (req: HttpRequest, _context, info) => {
+    const ctx = await operationContext(req, info);
+    const groups = services().groups;
+    if (req.method === 'POST') {
+      const body = parseOrThrow(AddMemberBody, await readRawBody(req));
+      const schedule = await groups.addMember(ctx, req.params.id, memberIdOf(body));
+      return json(201, {
+        id: schedule.principalId,
+        memberType: schedule.memberType,
+        startDateTime: schedule.startDateTime,
+      });
+    }
+    const q = listQuery(req);
+    const result = await groups.listMembers(ctx, req.params.id, q.page);
+    return collection(req, q, result, (s) => ({
+      '@odata.type': '#microsoft.graph.directoryObject',
+      id: s.principalId,
+      memberType: s.memberType,
+      assignmentType: s.assignmentType,
+      startDateTime: s.startDateTime,
+      endDateTime: s.endDateTime,
+    }));
+  }),
+});
+
+app.http('groupMemberItem', {
+  route: `${BASE}/{id}/members/{memberId}`,
+  methods: ['DELETE'],
+  handler: httpHandler(async (req: HttpRequest, _context, info) => {
+    const ctx = await operationContext(req, info);
+    await services().groups.removeMember(ctx, req.params.id, req.params.memberId);
+    return noContent();
+  }),
+});

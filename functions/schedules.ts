@@ -1,0 +1,238 @@
+// Eligibility requests and schedule lists, for directory roles and privileged groups:
+//   POST/GET .../roleManagement/directory/roleEligibilityScheduleRequests[/{id}]      (admin actions)
+//   POST/GET .../identityGovernance/privilegedAccess/group/eligibilityScheduleRequests[/{id}]
+//   GET .../roleEligibilitySchedules, roleAssignmentSchedules, roleAssignmentScheduleInstances,
+//       roleEligibilityScheduleInstances, and the group equivalents; plus the
+//       filterByCurrentUser(on='principal') variants not already served by activation-policies.ts.
+// Assignment requests (roleAssignmentScheduleRequests, group assignmentScheduleRequests) are served
+// by activation-requests.ts, which delegates the admin actions to the same service.
+import { app, type HttpRequest } from '@azure/functions';
+import {
+  type ScheduleRequestRecord,
+  toGroupScheduleRequest,
+  toRoleScheduleRequest,
+} from '../shared/domain/requests';
+import {
+  type ScheduleLevel,
+  type ScheduleRecord,
+  toGroupSchedule,
+  toGroupScheduleInstance,
+  toRoleSchedule,
+  toRoleScheduleInstance,
+} from '../shared/domain/schedules';
+import { badRequest } from '../shared/http/errors';
+import { httpHandler, json } from '../shared/http/handler';
+import type { FilterFields, FilterNode } from '../shared/http/odata';
+import { registerOperation } from '../shared/openapi/registry';
+import { services } from '../shared/services';
+import { collection, eqValues, listQuery, operationContext, readRawBody } from './directory-common';
+
+type Kind = 'role' | 'group';
+
+const ROLE_BASE = 'v1.0/roleManagement/directory';
+const GROUP_BASE = 'v1.0/identityGovernance/privilegedAccess/group';
+const BY_CURRENT_USER = "filterByCurrentUser(on='principal')";
+
+const eq = { type: 'string', operators: ['eq'] } as const;
+const ROLE_FILTER: FilterFields = { principalId: eq, roleDefinitionId: eq };
+const GROUP_FILTER: FilterFields = { principalId: eq, groupId: eq };
+
+/** `principalId eq 'x' and roleDefinitionId eq 'y'` (either, both, or none) -> the service's query. */
+function scheduleQuery(
+  kind: Kind,
+  filter: FilterNode | undefined,
+): { principalId?: string; resourceId?: string } {
+  const resourceField = kind === 'role' ? 'roleDefinitionId' : 'groupId';
+  const { principalId, [resourceField]: resourceId, ...rest } = eqValues(filter);
+  const unsupported = Object.keys(rest)[0];
+  if (unsupported)
+    throw badRequest(`Filtering on '${unsupported}' is not supported.`, [
+      { target: '$filter', message: unsupported },
+    ]);
+  return { principalId, resourceId };
+}
+
+function requests(kind: Kind, route: string, name: string) {
+  const shape: (r: ScheduleRequestRecord) => unknown =
+    kind === 'role' ? toRoleScheduleRequest : toGroupScheduleRequest;
+  registerOperation({
+    method: 'post',
+    path: `/${route}`,
+    summary: `Create a ${kind} eligibility schedule request (adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew)`,
+    tags: ['eligibility'],
+    responses: { 201: 'The request', 400: 'Invalid or failed policy rules', 403: 'Not an admin' },
+  });
+  registerOperation({
+    method: 'get',
+    path: `/${route}`,
+    summary: `List ${kind} eligibility schedule requests (readers; own with principalId filter)`,
+    tags: ['eligibility'],
+    responses: { 200: 'A page of requests' },
+  });
+  registerOperation({
+    method: 'get',
+    path: `/${route}/{id}`,
+    summary: `Get a ${kind} eligibility schedule request`,
+    tags: ['eligibility'],
+    responses: { 200: 'The request', 404: 'Not visible' },
+  });
+  app.http(name, {
+    route,
+    methods: ['GET', 'POST'],
+    handler: httpHandler(async (req: HttpRequest, _context, info) => {
+      const ctx = await operationContext(req, info);
+      const s = services();
+      if (req.method === 'POST') {
+        const body = await readRawBody(req);
+        const record =
+          kind === 'role'
+            ? await s.requests.submitRoleRequest(ctx, 'eligibility', body)
+            : await s.requests.submitGroupRequest(ctx, 'eligibility', body);
+        return json(201, shape(record));
+      }
+      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER);
+      const result = await s.schedules.listRequests(
+        ctx,
+        kind,
+        'eligibility',
+        scheduleQuery(kind, q.filter),
+        q.page,
+      );
+      return collection(req, q, result, shape);
+    }),
+  });
+  app.http(`${name}Item`, {
+    route: `${route}/{id}`,
+    methods: ['GET'],
+    handler: httpHandler(async (req: HttpRequest, _context, info) => {
+      const ctx = await operationContext(req, info);
+      return json(200, shape(await services().schedules.getRequest(ctx, kind, 'eligibility', req.params.id)));
+    }),
+  });
+}
+
+function scheduleList(
+  kind: Kind,
+  level: ScheduleLevel,
+  instances: boolean,
+  route: string,
+  name: string,
+  withCurrentUser: boolean,
+) {
+  const shape: (s: ScheduleRecord) => unknown =
+    kind === 'role'
+      ? instances
+        ? toRoleScheduleInstance
+        : toRoleSchedule
+      : instances
+        ? toGroupScheduleInstance
+        : toGroupSchedule;
+  const what = `${kind} ${level} schedule${instances ? ' instances' : 's'}`;
+  registerOperation({
+    method: 'get',
+    path: `/${route}`,
+    summary: `List ${what} (readers; anyone with principalId eq their own id)`,
+    tags: ['schedules'],
+    responses: { 200: `A page of ${what}` },
+  });
+  app.http(name, {
+    route,
+    methods: ['GET'],
+    handler: httpHandler(async (req: HttpRequest, _context, info) => {
+      const ctx = await operationContext(req, info);
+      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER);
+      const query = { ...scheduleQuery(kind, q.filter), instances };
+      const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);
+      return collection(req, q, result, shape);
+    }),
+  });
+  if (!withCurrentUser) return;
+  registerOperation({
+    method: 'get',
+    path: `/${route}/${BY_CURRENT_USER}`,
+    summary: `The caller's ${what}`,
+    tags: ['schedules'],
+    responses: { 200: `A page of ${what}` },
+  });
+  app.http(`${name}Mine`, {
+    route: `${route}/${BY_CURRENT_USER}`,
+    methods: ['GET'],
+    handler: httpHandler(async (req: HttpRequest, _context, info) => {
+      const ctx = await operationContext(req, info);
+      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER);
+      const own = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
+      const query = { ...scheduleQuery(kind, q.filter), principalId: own, instances };
+      const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);
+      return collection(req, q, result, shape);
+    }),
+  });
+}
+
+requests('role', `${ROLE_BASE}/roleEligibilityScheduleRequests`, 'roleEligibilityScheduleRequests');
+requests('group', `${GROUP_BASE}/eligibilityScheduleRequests`, 'groupEligibilityScheduleRequests');
+
+// The eligibility instances' filterByCurrentUser routes belong to activation-policies.ts.
+scheduleList(
+  'role',
+  'eligibility',
+  false,
+  `${ROLE_BASE}/roleEligibilitySchedules`,
+  'roleEligibilitySchedules',
+  true,
+);
+scheduleList(
+  'role',
+  'eligibility',
+  true,
+  `${ROLE_BASE}/roleEligibilityScheduleInstances`,
+  'roleEligibilityScheduleInstances',
+  false,
+);
+scheduleList(
+  'role',
+  'assignment',
+  false,
+  `${ROLE_BASE}/roleAssignmentSchedules`,
+  'roleAssignmentSchedules',
+  true,
+);
+scheduleList(
+  'role',
+  'assignment',
+  true,
+  `${ROLE_BASE}/roleAssignmentScheduleInstances`,
+  'roleAssignmentScheduleInstances',
+  true,
+);
+scheduleList(
+  'group',
+  'eligibility',
+  false,
+  `${GROUP_BASE}/eligibilitySchedules`,
+  'groupEligibilitySchedules',
+  true,
+);
+scheduleList(
+  'group',
+  'eligibility',
+  true,
+  `${GROUP_BASE}/eligibilityScheduleInstances`,
+  'groupEligibilityScheduleInstances',
+  false,
+);
+scheduleList(
+  'group',
+  'assignment',
+  false,
+  `${GROUP_BASE}/assignmentSchedules`,
+  'groupAssignmentSchedules',
+  true,
+);
+scheduleList(
+  'group',
+  'assignment',
+  true,
+  `${GROUP_BASE}/assignmentScheduleInstances`,
+  'groupAssignmentScheduleInstances',
+  true,
+);
