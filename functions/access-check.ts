@@ -2,13 +2,13 @@
 // second: an activation past its end is denied even before its revoke has run.
 import { app, type HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { checkAccess, isReader } from '../shared/activation/effective-access';
 import { authenticate } from '../shared/auth/authenticate';
 import { now } from '../shared/clock';
 import { forbidden } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
+import { services } from '../shared/services';
 
 export const AccessCheckBody = z
   .strictObject({
@@ -37,11 +37,12 @@ app.http('accessCheck', {
     const caller = await authenticate(req);
     const body = await readJsonBody(req, AccessCheckBody);
     const at = now();
-    const principalId = body.principalId ?? caller.id;
-    if (principalId !== caller.id && !(await isReader(caller.id, at))) {
+    const principalId = (body.principalId ?? caller.id).toLowerCase();
+    const access = services().access;
+    if (principalId !== caller.id && !(await access.canRead(caller.id, at))) {
       throw forbidden('Checking access of another principal needs a reader role.');
     }
-    const decision = await checkAccess(principalId, body.action, body.scope, at);
+    const decision = await access.check(principalId, body.action, body.scope, at);
     return json(200, {
       allowed: decision.allowed,
       evaluatedDateTime: at.toISOString(),

@@ -8,7 +8,6 @@ import { app, type HttpRequest, type InvocationContext } from '@azure/functions'
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { ACTIVATION_ORCHESTRATOR, ActivationEvent } from '../orchestrations/activation-contract';
-import { isAdmin, isReader } from '../shared/activation/effective-access';
 import { type ActivationRequestRow, getRequest, updateRequest } from '../shared/activation/requests-repo';
 import {
   type Orchestrations,
@@ -148,7 +147,11 @@ function orchestrationsOf(context: InvocationContext): Orchestrations {
 async function visibleRequest(caller: Caller, id: string, kind: Kind): Promise<ActivationRequestRow> {
   const r = await getRequest(id);
   // Someone else's request is "not found", not "forbidden": its existence is not the caller's business.
-  if (!r || r.target.kind !== kind || (r.principalId !== caller.id && !(await isReader(caller.id, now())))) {
+  if (
+    !r ||
+    r.target.kind !== kind ||
+    (r.principalId !== caller.id && !(await services().access.canRead(caller.id, now())))
+  ) {
     throw notFound(`No schedule request with id '${id}' is visible to the caller.`);
   }
   return r;
@@ -226,7 +229,7 @@ function register(kind: Kind, base: string, name: string) {
                 request,
                 at,
                 orchestrationsOf(context),
-                await isAdmin(caller.id, at),
+                await services().access.canManage(caller.id, at),
               );
       } catch (err) {
         // adminRemove of a direct assignment: no live activation to revoke, so remove the schedule.
@@ -241,8 +244,14 @@ function register(kind: Kind, base: string, name: string) {
   app.http(`${name}Get`, {
     route: `${base}/{id}`,
     methods: ['GET'],
-    handler: httpHandler(async (req: HttpRequest) => {
+    handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const caller = await authenticate(req);
+      if (!(await getRequest(req.params.id))) {
+        // Not an activation: an admin's request, kept by the directory services.
+        const ctx = await operationContext(req, info);
+        const record = await services().schedules.getRequest(ctx, kind, 'assignment', req.params.id);
+        return json(200, kind === 'role' ? toRoleScheduleRequest(record) : toGroupScheduleRequest(record));
+      }
       return json(200, graphShape(await visibleRequest(caller, req.params.id, kind), false));
     }),
   });

@@ -121,13 +121,14 @@ function register(base: string, name: string) {
         ]);
       }
       const at = now().toISOString();
+      const reviewerName = (await displayNameOf(caller.id)) ?? caller.name;
       const decided = a.steps.map((s) =>
         s.id === step.id
           ? {
               ...s,
               status: 'Completed' as const,
               reviewResult: decision.reviewResult,
-              reviewedBy: { id: caller.id, displayName: displayNameOf(caller.id) ?? caller.name },
+              reviewedBy: { id: caller.id, displayName: reviewerName },
               reviewedDateTime: at,
               justification: decision.justification ?? null,
             }

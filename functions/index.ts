@@ -14,9 +14,39 @@ import './schedules';
 import './policies';
 import './audit-logs';
 import { app } from '@azure/functions';
-import { loadDemoData } from '../shared/activation/demo-data';
+import { services } from '../shared/services';
+import { loadDemoData } from '../shared/services/demo-data';
 
-// `npm start` loads the seeds' scenario (DEMO_DATA=true in local.settings.json); production does not.
+// At start: built-in roles, and audit rows a crash left unpublished. `npm start` also loads the
+// seeds' scenario (DEMO_DATA=true in local.settings.json); production does not.
+async function prepare(): Promise<void> {
+  const s = services();
+  await s.startup();
+  if (/^(1|true)$/i.test(process.env.DEMO_DATA ?? '')) await loadDemoData(s);
+}
+
+const RETRY_MS = 5_000;
+
+// Storage may be down when the app starts: the app still starts (health answers 503), and the
+// preparation is retried until storage is back. Every step is idempotent.
 app.hook.appStart(async () => {
-  if (/^(1|true)$/i.test(process.env.DEMO_DATA ?? '')) await loadDemoData();
+  try {
+    await prepare();
+  } catch (err) {
+    console.error(
+      `[startup] storage not ready (${err instanceof Error ? err.message : String(err)}); retrying`,
+    );
+    const retry = (): void => {
+      prepare().catch(() => setTimeout(retry, RETRY_MS).unref());
+    };
+    setTimeout(retry, RETRY_MS).unref();
+  }
+});
+
+// Publishes audit rows whose request died between its commit and their publication.
+app.timer('auditOutboxSweep', {
+  schedule: '0 */5 * * * *',
+  handler: async () => {
+    await services().sweepAuditOutbox(60_000);
+  },
 });

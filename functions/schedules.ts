@@ -171,7 +171,6 @@ function scheduleList(
 requests('role', `${ROLE_BASE}/roleEligibilityScheduleRequests`, 'roleEligibilityScheduleRequests');
 requests('group', `${GROUP_BASE}/eligibilityScheduleRequests`, 'groupEligibilityScheduleRequests');
 
-// The eligibility instances' filterByCurrentUser routes belong to activation-policies.ts.
 scheduleList(
   'role',
   'eligibility',
@@ -186,7 +185,7 @@ scheduleList(
   true,
   `${ROLE_BASE}/roleEligibilityScheduleInstances`,
   'roleEligibilityScheduleInstances',
-  false,
+  true,
 );
 scheduleList(
   'role',
@@ -218,7 +217,7 @@ scheduleList(
   true,
   `${GROUP_BASE}/eligibilityScheduleInstances`,
   'groupEligibilityScheduleInstances',
-  false,
+  true,
 );
 scheduleList(
   'group',

@@ -1,15 +1,12 @@
 // The activation orchestration's I/O steps. Each is idempotent, keyed by request id and step,
 // because the host may run an activity twice after a crash.
 import * as df from 'durable-functions';
-import {
-  putAssignment,
-  releaseActivation,
-  removeActivatedAssignment,
-} from '../shared/activation/assignments-repo';
-import { auditStep, targetResource } from '../shared/activation/audit-steps';
+import { auditStep, displayNameOf, targetDisplayName } from '../shared/activation/audit-steps';
+import { releaseActivation } from '../shared/activation/claims';
 import { type RequestRecord, recordRequest } from '../shared/activation/record-request';
 import { getRequest, updateRequest } from '../shared/activation/requests-repo';
 import { notifier } from '../shared/notify/notifier';
+import { services, userContext } from '../shared/services';
 import {
   Activity,
   type GrantInput,
@@ -64,53 +61,41 @@ df.app.activity(Activity.setStatus, {
   },
 });
 
+// Grants, extensions and revokes are rows of the directory's own store (what the access check and
+// the admin lists read), each committed with its audit row; the correlation id is the request id.
+async function actingAs(userId: string, requestId: string) {
+  return userContext({ id: userId, displayName: await displayNameOf(userId) }, requestId);
+}
+
 df.app.activity(Activity.grant, {
   handler: async (grant: GrantInput) => {
-    await putAssignment(grant.principalId, {
+    const grants = services().activationGrants;
+    const ctx = await actingAs(grant.principalId, grant.requestId);
+    const held = await grants.grant(ctx, {
+      requestId: grant.requestId,
       principalId: grant.principalId,
       target: grant.target,
       startDateTime: grant.startDateTime,
       endDateTime: grant.endDateTime,
-      assignmentType: 'Activated',
-      requestId: grant.requestId,
+      justification: grant.justification,
+      ticket: grant.ticket,
     });
-    await auditStep({
-      requestId: grant.requestId,
-      step: `Grant-${grant.endDateTime}`,
-      at: grant.startDateTime,
-      activity: 'Add member to role granted until ' + grant.endDateTime + ' (PIM activation)',
-      target: grant.target,
-      principalId: grant.principalId,
-      initiatedBy: grant.principalId,
-      details: {
-        StartDateTime: grant.startDateTime,
-        EndDateTime: grant.endDateTime,
-        Justification: grant.justification,
-        TicketNumber: grant.ticket?.ticketNumber,
-        TicketSystem: grant.ticket?.ticketSystem,
-      },
-    });
+    // A later grant of the same request is an extension: move the end of the window.
+    if (held.endDateTime !== grant.endDateTime)
+      await grants.extend(ctx, grant.requestId, grant.target, grant.endDateTime);
   },
 });
 
 df.app.activity(Activity.revoke, {
   handler: async (revoke: RevokeInput) => {
-    const removed = await removeActivatedAssignment(revoke.principalId, revoke.target, revoke.requestId);
+    await services().activationGrants.revoke(
+      await actingAs(revoke.by ?? revoke.principalId, revoke.requestId),
+      revoke.requestId,
+      revoke.target,
+      revoke.reason,
+    );
     // From here a new activation of the same target must start afresh, not extend this one.
     await releaseActivation(revoke.principalId, revoke.target, revoke.requestId);
-    await auditStep({
-      requestId: revoke.requestId,
-      step: `Revoke-${revoke.reason}`,
-      at: revoke.at,
-      activity: `Remove member from role (${revoke.reason})`,
-      target: revoke.target,
-      principalId: revoke.principalId,
-      initiatedBy: revoke.by ?? revoke.principalId,
-      details: {
-        Reason: revoke.reason,
-        Removed: removed ? 'true' : 'already gone or taken over by a later activation',
-      },
-    });
   },
 });
 
@@ -121,7 +106,7 @@ df.app.activity(Activity.notify, {
       event: notice.event,
       subjectId: notice.requestId,
       principalId: notice.principalId,
-      targetDisplayName: targetResource(notice.target).displayName ?? 'unknown',
+      targetDisplayName: (await targetDisplayName(notice.target)) ?? 'unknown',
       endDateTime: notice.endDateTime,
       by: notice.by,
     });

@@ -50,6 +50,17 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
       ...extra,
     } satisfies LifecycleNotice);
 
+  /**
+   * The first of `tasks` to finish. An event that arrived while we were busy in an activity has
+   * already completed its task, and the library's Task.any only notices completions that happen
+   * while it waits, so such a task wins at once here.
+   */
+  function* firstOf(tasks: Task[]): Generator<Task, Task, unknown> {
+    const done = tasks.find((t) => t.isCompleted || t.isFaulted);
+    if (done) return done;
+    return (yield context.df.Task.any(tasks)) as Task;
+  }
+
   // 0. The request's own rows, in case whoever started us died before writing them.
   if (input.record) yield context.df.callActivityWithRetry(Activity.record, RETRY, input.record);
 
@@ -61,7 +72,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
     yield setStatus({ status: 'PendingMfa' });
     const verified = context.df.waitForExternalEvent(ActivationEvent.MfaVerified);
     const timeout = context.df.createTimer(new Date(now() + input.mfaTimeoutMs));
-    const first: Task = yield context.df.Task.any([verified, timeout, cancel]);
+    const first = yield* firstOf([verified, timeout, cancel]);
     if (first !== timeout) timeout.cancel();
     if (first === timeout) {
       yield setStatus({ status: 'TimedOut', detail: 'MFA was not completed in time.' });
@@ -107,7 +118,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
     const reminderAt = end - input.reminderBeforeEndMs;
     const wakeAt = !reminded && reminderAt > now() ? reminderAt : end;
     const timer: TimerTask = context.df.createTimer(new Date(wakeAt));
-    const first: Task = yield context.df.Task.any([timer, deactivate, revoke, extend]);
+    const first = yield* firstOf([timer, deactivate, revoke, extend]);
     if (first !== timer) timer.cancel();
     if (first === timer && wakeAt !== end) {
       reminded = true;
@@ -157,7 +168,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
   ): Generator<Task, 'Approved' | 'Denied' | 'TimedOut' | 'Canceled', unknown> {
     const decided = context.df.waitForExternalEvent(ActivationEvent.ApprovalDecided);
     const expiry = context.df.createTimer(new Date(now() + timeoutMs));
-    const first = (yield context.df.Task.any([decided, expiry, cancel])) as Task;
+    const first = yield* firstOf([decided, expiry, cancel]);
     if (first !== expiry) expiry.cancel();
     if (first === expiry) {
       yield setStatus({ status: 'TimedOut', detail: 'No approver decided before the approval expired.' });

@@ -50,6 +50,7 @@ export async function createApproval(row: Omit<ApprovalRow, 'etag'>): Promise<vo
 }
 
 export async function getApproval(id: string): Promise<ApprovalRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined; // ids are GUIDs; keys refuse some characters
   try {
     const e = await (await table('approvals')).getEntity<Record<string, unknown>>(id, 'approval');
     return {

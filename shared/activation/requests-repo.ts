@@ -42,7 +42,11 @@ export async function createRequestIfAbsent(row: Omit<ActivationRequestRow, 'eta
   }
 }
 
+const REQUEST_ID = /^[0-9a-f-]{36}$/i;
+
 export async function getRequest(id: string): Promise<ActivationRequestRow | undefined> {
+  // Ids are GUIDs; anything else (a caller's typo, characters keys refuse) is simply not found.
+  if (!REQUEST_ID.test(id)) return undefined;
   try {
     const e = await (await table('requests')).getEntity<Record<string, unknown>>(id, 'request');
     const row = { ...e } as unknown as ActivationRequestRow;

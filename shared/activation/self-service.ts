@@ -4,11 +4,12 @@
 // orchestration that holds the grant.
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../auth/caller';
+import { fixedDurationMs, formatDurationMs } from '../domain/duration';
 import { badRequest, forbidden, type HttpError } from '../http/errors';
 import { hasActiveTotp } from '../mfa';
-import { claimActivation, getAssignment, getEligibility } from './assignments-repo';
 import { auditStep } from './audit-steps';
-import { getPolicy, rule } from './policies';
+import { claimActivation } from './claims';
+import { activationRules, grantExists, isEligibleNow, liveActivation, standingAssignment } from './directory';
 import { type RequestRecord, recordRequest } from './record-request';
 import { type ActivationRequestRow, createRequest, getRequest } from './requests-repo';
 import type { Target } from './targets';
@@ -42,21 +43,6 @@ export interface RequestOutcome {
   isValidationOnly: boolean;
 }
 
-export function isoDurationMs(text: string): number | undefined {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text.trim());
-  if (!m || /^PT?$/i.test(text.trim())) return undefined;
-  const [d, h, min, s] = [m[1], m[2], m[3], m[4]].map((v) => Number(v ?? 0));
-  return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
-}
-
-/** 8 hours -> PT8H, 90 minutes -> PT1H30M. */
-export function isoDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return `PT${h ? `${h}H` : ''}${m || !h ? `${m}M` : ''}`;
-}
-
 function policyFailure(rules: string[]): HttpError {
   return badRequest(
     `The following policy rules failed: ${JSON.stringify(rules)}`,
@@ -78,7 +64,23 @@ function requestedDurationMs(
     return Number.isNaN(end) ? undefined : end - start.getTime();
   }
   if (!expiration?.duration) return maximumMs; // the policy's maximum, as Entra's portal offers
-  return isoDurationMs(expiration.duration);
+  return fixedDurationMs(expiration.duration);
+}
+
+const CLAIM_SETTLE_MS = 5_000;
+
+/**
+ * The request holding a claim. A claim is taken just before its request is written, so a request
+ * not written yet is most likely being started right now by a concurrent call: wait a moment for
+ * it. One that never appears belongs to a call that died before starting anything (stale claim).
+ */
+async function requestOfClaim(requestId: string): Promise<ActivationRequestRow | undefined> {
+  const deadline = performance.now() + CLAIM_SETTLE_MS;
+  for (;;) {
+    const row = await getRequest(requestId);
+    if (row || performance.now() >= deadline) return row;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export async function selfActivate(
@@ -95,36 +97,15 @@ export async function selfActivate(
       { target: 'scheduleInfo.startDateTime', message: 'Not an ISO 8601 date.' },
     ]);
 
-  const eligibility = await getEligibility(caller.id, req.target);
-  const eligibleNow =
-    eligibility &&
-    Date.parse(eligibility.startDateTime) <= now.getTime() &&
-    (eligibility.endDateTime === null || now.getTime() < Date.parse(eligibility.endDateTime));
-  if (!eligibleNow)
+  if (!(await isEligibleNow(caller.id, req.target, now)))
     throw badRequest(
       'The caller has no eligible assignment for this role and scope now.',
       [],
       'RoleAssignmentDoesNotExist',
     );
 
-  const policy = await getPolicy(req.target);
-  const expiration = rule(
-    policy,
-    'Expiration_EndUser_Assignment',
-    '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule',
-  );
-  const enablement = rule(
-    policy,
-    'Enablement_EndUser_Assignment',
-    '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule',
-  );
-  const approvalRule = rule(
-    policy,
-    'Approval_EndUser_Assignment',
-    '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule',
-  );
-  const maximumMs = isoDurationMs(expiration?.maximumDuration ?? 'PT8H') ?? 8 * 3600_000;
-
+  const rules = await activationRules(req.target);
+  const maximumMs = rules.maximumMs;
   const failed: string[] = [];
   const duration = requestedDurationMs(req, start, maximumMs);
   if (duration === undefined) {
@@ -135,28 +116,20 @@ export async function selfActivate(
   if (duration === 'unbounded' || duration > maximumMs) failed.push('ExpirationRule');
   else if (duration < MIN_ACTIVE_MS)
     throw badRequest('The activation must last at least 5 minutes.', [], 'ActiveDurationTooShort');
-  const enabled = new Set(enablement?.enabledRules ?? []);
-  if (enabled.has('Justification') && !req.justification?.trim()) failed.push('JustificationRule');
-  if (enabled.has('Ticketing') && !req.ticketInfo?.ticketNumber?.trim()) failed.push('TicketingRule');
+  if (rules.requiresJustification && !req.justification?.trim()) failed.push('JustificationRule');
+  if (rules.requiresTicket && !req.ticketInfo?.ticketNumber?.trim()) failed.push('TicketingRule');
   const freshMfa = caller.hasFreshMfa(now);
-  const mfaRequired = enabled.has('MultiFactorAuthentication');
+  const mfaRequired = rules.requiresMfa;
   if (mfaRequired && !freshMfa && !(await hasActiveTotp(caller.id))) failed.push('MfaRule');
   if (failed.length > 0) throw policyFailure(failed);
 
-  const existing = await getAssignment(caller.id, req.target);
-  if (
-    existing?.assignmentType === 'Assigned' &&
-    (existing.endDateTime === null || now.getTime() < Date.parse(existing.endDateTime))
-  ) {
+  if (await standingAssignment(caller.id, req.target, now)) {
     throw badRequest('The principal already holds this role actively.', [], 'RoleAssignmentExists');
   }
 
-  const approvers = approvalRule?.setting.isApprovalRequired
-    ? (approvalRule.setting.approvalStages[0]?.primaryApprovers ?? [])
-        .flatMap((a) => ('userId' in a ? [a.userId] : []))
-        .filter((id) => id !== caller.id) // nobody approves their own request
-    : [];
-  if (approvalRule?.setting.isApprovalRequired && approvers.length === 0) {
+  // Nobody approves their own request, not even an approver of the role.
+  const approvers = (rules.approval?.approverIds ?? []).filter((id) => id !== caller.id.toLowerCase());
+  if (rules.approval && approvers.length === 0) {
     throw badRequest(
       'Approval is required but no approver other than the requester is configured.',
       [],
@@ -176,7 +149,7 @@ export async function selfActivate(
       startDateTime: start.toISOString(),
       expiration: {
         type: 'afterDuration',
-        duration: isoDuration(duration as number),
+        duration: formatDurationMs(duration as number),
         endDateTime: null,
       },
     },
@@ -191,10 +164,10 @@ export async function selfActivate(
 
   // A live activation of the same target is extended instead of granted twice.
   const holder = await claimActivation(caller.id, req.target, id, async (other) => {
-    const status = (await getRequest(other))?.status ?? '';
+    const status = (await requestOfClaim(other))?.status ?? '';
     if (status !== 'Provisioned') return LIVE.has(status);
     // Provisioned but already revoked (its final status not yet written) is not live.
-    return (await getAssignment(caller.id, req.target))?.requestId === other;
+    return grantExists(req.target, other);
   });
   if (holder !== id) {
     const holderStatus = (await getRequest(holder))?.status;
@@ -226,7 +199,7 @@ export async function selfActivate(
     return { request: extension, isValidationOnly: false };
   }
 
-  const stage = approvalRule?.setting.approvalStages[0];
+  const approval = rules.approval;
   const record: RequestRecord = {
     request: row,
     approval:
@@ -235,9 +208,7 @@ export async function selfActivate(
             id,
             requestId: id,
             requesterId: caller.id,
-            expiresDateTime: new Date(
-              now.getTime() + (stage?.approvalStageTimeOutInDays ?? 1) * 86_400_000,
-            ).toISOString(),
+            expiresDateTime: new Date(now.getTime() + (approval?.timeoutMs ?? 86_400_000)).toISOString(),
             steps: [
               {
                 id: `${id}-1`,
@@ -247,7 +218,7 @@ export async function selfActivate(
                 reviewedDateTime: null,
                 justification: null,
                 approverIds: approvers,
-                isApproverJustificationRequired: stage?.isApproverJustificationRequired ?? true,
+                isApproverJustificationRequired: approval?.isApproverJustificationRequired ?? true,
               },
             ],
           }
@@ -263,9 +234,7 @@ export async function selfActivate(
     ticket: row.ticketInfo ?? undefined,
     mfaSatisfied: !mfaRequired || freshMfa,
     mfaTimeoutMs: MFA_TIMEOUT_MS,
-    approval: record.approval
-      ? { approvalId: id, timeoutMs: (stage?.approvalStageTimeOutInDays ?? 1) * 86_400_000 }
-      : undefined,
+    approval: record.approval ? { approvalId: id, timeoutMs: approval?.timeoutMs ?? 86_400_000 } : undefined,
     reminderBeforeEndMs: REMINDER_BEFORE_END_MS,
     record,
   });
@@ -285,12 +254,9 @@ export async function signalHolder(
   if (action !== 'adminRemove' && req.principalId !== caller.id)
     throw forbidden('A self-service request must name the caller as principalId.');
   if (action === 'adminRemove' && !isAdmin) throw forbidden('Only administrators can remove assignments.');
-  const assignment = await getAssignment(req.principalId, req.target);
-  const live =
-    assignment?.assignmentType === 'Activated' &&
-    assignment.requestId &&
-    (assignment.endDateTime === null || now.getTime() < Date.parse(assignment.endDateTime));
-  if (!live || !assignment?.requestId)
+  // The live activation's schedule id is the id of the request (and orchestration) holding it.
+  const holder = (await liveActivation(req.principalId, req.target, now))?.id;
+  if (!holder)
     throw badRequest(
       'There is no active activation of this role to change.',
       [],
@@ -321,25 +287,16 @@ export async function signalHolder(
   };
   if (req.isValidationOnly) return { request: row, isValidationOnly: true };
   if (action === 'selfExtend' || action === 'selfRenew') {
-    const policy = await getPolicy(req.target);
-    const maxMs =
-      isoDurationMs(
-        rule(
-          policy,
-          'Expiration_EndUser_Assignment',
-          '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule',
-        )?.maximumDuration ?? 'PT8H',
-      ) ?? 8 * 3600_000;
+    const maxMs = (await activationRules(req.target)).maximumMs;
     const duration = requestedDurationMs(req, now, maxMs);
     if (duration === undefined || duration === 'unbounded' || duration > maxMs)
       throw policyFailure(['ExpirationRule']);
     await createRequest(row);
-    await orchestrations.raise(assignment.requestId, 'Extend', { requestId: id, durationMs: duration });
+    await orchestrations.raise(holder, 'Extend', { requestId: id, durationMs: duration });
   } else {
     await createRequest(row);
-    if (action === 'selfDeactivate')
-      await orchestrations.raise(assignment.requestId, 'Deactivate', { by: caller.id });
-    else await orchestrations.raise(assignment.requestId, 'Revoke', { by: caller.id, reason: 'adminRemove' });
+    if (action === 'selfDeactivate') await orchestrations.raise(holder, 'Deactivate', { by: caller.id });
+    else await orchestrations.raise(holder, 'Revoke', { by: caller.id, reason: 'adminRemove' });
   }
   await auditStep({
     requestId: id,
@@ -349,7 +306,7 @@ export async function signalHolder(
     target: req.target,
     principalId: req.principalId,
     initiatedBy: caller.id,
-    details: { HeldByRequestId: assignment.requestId, Justification: row.justification },
+    details: { HeldByRequestId: holder, Justification: row.justification },
   });
   return { request: row, isValidationOnly: false };
 }

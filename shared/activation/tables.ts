@@ -2,13 +2,12 @@
 import type { TableClient } from '@azure/data-tables';
 import { tableClient } from '../storage/connection';
 
+// Eligibility, assignments, policies and audit rows live in the directory's store (shared/services);
+// these hold what only activation has: its requests, approvals and the one-live-activation claims.
 const NAMES = {
-  eligibility: 'JitEligibility',
-  assignments: 'JitAssignments',
-  policies: 'JitPolicies',
+  claims: 'JitClaims',
   requests: 'JitRequests',
   approvals: 'JitApprovals',
-  audit: 'JitAudit',
 } as const;
 
 export type TableName = keyof typeof NAMES;

@@ -1,28 +1,13 @@
-// What can be activated: a directory role at a scope, or a privileged group's member/owner access.
-import { z } from 'zod';
-import { normalizeScope } from '../access/catalog';
+// What can be activated: a directory role at a scope, or a privileged group's member/owner access
+// (the directory's own Target), and the table key activation keeps per principal and target.
+import type { Target } from '../domain/schedules';
 import { keyPart } from './tables';
 
-export const Target = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('role'), roleDefinitionId: z.string(), directoryScopeId: z.string() }),
-  z.object({ kind: z.literal('group'), groupId: z.string(), accessId: z.enum(['member', 'owner']) }),
-]);
-export type Target = z.infer<typeof Target>;
+export type { Target } from '../domain/schedules';
 
-/** RowKey of a target within a principal's partition. */
+/** RowKey of a target within a principal's partition (ids and scopes compare case-insensitively). */
 export function targetKey(t: Target): string {
   return t.kind === 'role'
-    ? `role|${keyPart(t.roleDefinitionId.toLowerCase())}|${keyPart(normalizeScope(t.directoryScopeId))}`
+    ? `role|${keyPart(t.roleDefinitionId.toLowerCase())}|${keyPart(t.directoryScopeId.toLowerCase())}`
     : `group|${keyPart(t.groupId.toLowerCase())}|${t.accessId}`;
-}
-
-/** Policies are per role, and per group and access id. */
-export function policyKey(t: Target): string {
-  return t.kind === 'role'
-    ? `role|${keyPart(t.roleDefinitionId.toLowerCase())}`
-    : `group|${keyPart(t.groupId.toLowerCase())}|${t.accessId}`;
-}
-
-export function policyId(t: Target): string {
-  return t.kind === 'role' ? `DirectoryRole_${t.roleDefinitionId}` : `Group_${t.groupId}_${t.accessId}`;
 }

@@ -41,7 +41,7 @@ export function callerFromClaims(claims: unknown, mfaMaxAgeMinutes: number): Cal
   const username = c.preferred_username ?? c.upn ?? c.oid;
   return makeCaller(
     {
-      id: c.oid,
+      id: c.oid.toLowerCase(),
       name: c.name ?? username,
       username,
       amr: c.amr ?? [],

@@ -6,21 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { ACTIONS, ROLE_IDS } from '../../shared/access/catalog';
-import { putEligibility } from '../../shared/activation/assignments-repo';
-import { getPolicy, putRule } from '../../shared/activation/policies';
-import type { Target } from '../../shared/activation/targets';
 import { DEMO_USERS } from '../../shared/auth/demo-users';
 import { mintDevToken } from '../../shared/auth/dev-issuer';
+import { ApprovalRule, findRule } from '../../shared/domain/policy';
+import { services, systemContext } from '../../shared/services';
+import { ACTIONS, ROLE_IDS } from '../helpers/seeds';
 import { type BenchHost, percentile, type Row, repoRoot, startBenchHost } from './bench-util';
 
 const REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
-const READER: Target = { kind: 'role', roleDefinitionId: ROLE_IDS.securityReader, directoryScopeId: '/' };
-const GLOBAL_READER: Target = {
-  kind: 'role',
-  roleDefinitionId: ROLE_IDS.globalReader,
-  directoryScopeId: '/',
-};
+const ADMIN = systemContext('activation bench');
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers
 const body = async (res: Response): Promise<any> => res.json();
@@ -49,18 +43,16 @@ export async function activationBench(connectionString: string): Promise<Row[]> 
       userPrincipalName: `bench${i}@contoso.example`,
     }));
     for (const u of users) {
-      await putEligibility({
-        principalId: u.id,
-        target: READER,
-        startDateTime: '2026-01-01T00:00:00.000Z',
-        endDateTime: null,
-      });
-      await putEligibility({
-        principalId: u.id,
-        target: GLOBAL_READER,
-        startDateTime: '2026-01-01T00:00:00.000Z',
-        endDateTime: null,
-      });
+      for (const roleDefinitionId of [ROLE_IDS.securityReader, ROLE_IDS.globalReader]) {
+        await services().requests.submitRoleRequest(ADMIN, 'eligibility', {
+          action: 'adminAssign',
+          principalId: u.id,
+          roleDefinitionId,
+          directoryScopeId: '/',
+          justification: 'bench',
+          scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+        });
+      }
     }
     const tokens = new Map<string, string>();
     for (const u of users) tokens.set(u.id, await mintDevToken(u, { mfa: true, keyDir, minutes: 120 }));
@@ -121,30 +113,26 @@ export async function activationBench(connectionString: string): Promise<Row[]> 
       lifecycles;
 
     // 2. Approval decision -> access granted (Global Reader needs Adele's approval).
-    const policy = await getPolicy(GLOBAL_READER);
-    const rule = policy.rules.find((r) => r.id === 'Approval_EndUser_Assignment');
-    if (rule?.['@odata.type'] !== '#microsoft.graph.unifiedRoleManagementPolicyApprovalRule')
-      throw new Error('no approval rule');
-    await putRule(
-      GLOBAL_READER,
-      {
-        ...rule,
-        setting: {
-          ...rule.setting,
-          isApprovalRequired: true,
-          approvalStages: [
-            {
-              ...rule.setting.approvalStages[0],
-              isApproverJustificationRequired: false,
-              primaryApprovers: [
-                { '@odata.type': '#microsoft.graph.singleUser', userId: DEMO_USERS.adele.id },
-              ],
-            },
-          ],
-        },
-      },
-      new Date().toISOString(),
+    const policyId = `DirectoryRole_${ROLE_IDS.globalReader}`;
+    const rule = findRule(
+      (await services().policies.get(ADMIN, policyId)).value,
+      'Approval_EndUser_Assignment',
+      ApprovalRule,
     );
+    if (!rule) throw new Error('no approval rule');
+    await services().policies.patchRule(ADMIN, policyId, 'Approval_EndUser_Assignment', {
+      setting: {
+        ...rule.setting,
+        isApprovalRequired: true,
+        approvalStages: [
+          {
+            ...rule.setting.approvalStages[0],
+            isApproverJustificationRequired: false,
+            primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEMO_USERS.adele.id }],
+          },
+        ],
+      },
+    });
     const adele = await mintDevToken('adele', { mfa: true, keyDir, minutes: 120 });
     const approvalLatency: number[] = [];
     await Promise.all(

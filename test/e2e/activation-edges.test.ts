@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS, ROLE_IDS } from '../../shared/access/catalog';
 import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
 import { mintDevToken } from '../../shared/auth/dev-issuer';
 import { type DevhostProcess, eventually, readJson, startDevhost } from '../helpers/devhost';
+import { ACTIONS, ROLE_IDS } from '../helpers/seeds';
 
 const ROLE_REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 const APPROVALS = '/api/v1.0/roleManagement/directory/roleAssignmentApprovals';
@@ -181,10 +181,9 @@ describe('activation edges', () => {
     const policy = await readJson(await call('megan', 'GET', POLICY));
     const approval = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
     approval.setting.isApprovalRequired = true;
-    approval.setting.approvalStages[0].primaryApprovers.push({
-      '@odata.type': '#microsoft.graph.singleUser',
-      userId: DEMO_USERS.megan.id,
-    });
+    approval.setting.approvalStages[0].primaryApprovers = [DEMO_USERS.adele.id, DEMO_USERS.megan.id].map(
+      (userId) => ({ '@odata.type': '#microsoft.graph.singleUser', userId }),
+    );
     expect(
       (await call('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, approval)).status,
     ).toBe(200);
