@@ -8,6 +8,7 @@ import { app, type HttpRequest, type InvocationContext } from '@azure/functions'
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { ACTIVATION_ORCHESTRATOR, ActivationEvent } from '../orchestrations/activation-contract';
+import { graphShape } from '../shared/activation/graph-shape';
 import { type ActivationRequestRow, getRequest, updateRequest } from '../shared/activation/requests-repo';
 import {
   type Orchestrations,
@@ -106,32 +107,6 @@ async function adminAssignmentRequest(req: HttpRequest, info: RequestInfo, kind:
       ? toRoleScheduleRequest(await s.requests.submitRoleRequest(ctx, 'assignment', raw))
       : toGroupScheduleRequest(await s.requests.submitGroupRequest(ctx, 'assignment', raw));
   return json(201, record);
-}
-
-function graphShape(r: ActivationRequestRow, isValidationOnly: boolean) {
-  const common = {
-    id: r.id,
-    status: r.status,
-    action: r.action,
-    principalId: r.principalId,
-    justification: r.justification,
-    ticketInfo: r.ticketInfo ?? { ticketNumber: null, ticketSystem: null },
-    scheduleInfo: r.scheduleInfo,
-    isValidationOnly,
-    approvalId: r.approvalId,
-    createdDateTime: r.createdDateTime,
-    completedDateTime: r.completedDateTime,
-    targetScheduleId: r.id,
-    createdBy: { user: { id: r.createdBy } },
-  };
-  return r.target.kind === 'role'
-    ? {
-        ...common,
-        roleDefinitionId: r.target.roleDefinitionId,
-        directoryScopeId: r.target.directoryScopeId,
-        appScopeId: null,
-      }
-    : { ...common, groupId: r.target.groupId, accessId: r.target.accessId };
 }
 
 function orchestrationsOf(context: InvocationContext): Orchestrations {

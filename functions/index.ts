@@ -5,6 +5,7 @@ import './me';
 import './openapi';
 import './authenticators';
 import './activation-requests';
+import './assignment-request-lists';
 import './approvals';
 import './access-check';
 import './activation-policies';

@@ -242,5 +242,21 @@ describe("the seeds' scenario", () => {
     expect(requested?.additionalDetails).toEqual(
       expect.arrayContaining([{ key: 'TicketNumber', value: 'INC-4711' }]),
     );
+
+    // Alex lists his own requests; an admin lists his by filter; an approver may not list others'.
+    const listed = async (user: DemoUserKey, url: string) => {
+      const res = await call(user, 'GET', url);
+      expect(res.status).toBe(200);
+      return (await readJson(res)).value.map((r: { id: string }) => r.id);
+    };
+    expect(await listed('alex', `${ROLE_REQUESTS}/filterByCurrentUser(on='principal')`)).toEqual(
+      expect.arrayContaining([readerRequest.id, again.id]),
+    );
+    expect(await listed('alex', `${GROUP_REQUESTS}/filterByCurrentUser(on='principal')`)).toContain(
+      purgeRequest.id,
+    );
+    const byFilter = encodeURIComponent(`principalId eq '${alex}'`);
+    expect(await listed('megan', `${ROLE_REQUESTS}?$filter=${byFilter}`)).toContain(again.id);
+    expect((await call('adele', 'GET', `${ROLE_REQUESTS}?$filter=${byFilter}`)).status).toBe(403);
   });
 });
