@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { CreateGroupInput, defaultMailNickname, type Group } from '../domain/groups';
+import { isObjectId } from '../domain/ids';
 import { defaultPolicy } from '../domain/policy';
 import { isActiveAt, isCurrentOrFuture, type ScheduleRecord } from '../domain/schedules';
 import type { Page, PageRequest } from '../storage/paging';
@@ -14,10 +15,11 @@ import { event, principalResource } from './audit-events';
 import type { OperationContext } from './context';
 import type { ServiceDeps } from './deps';
 import { withRetry } from './retry';
-import { parseInput } from './validation';
+import { parseInput, pathId } from './validation';
 
 const notFound = (id: string) =>
   new NotFoundError(`Group '${id}' does not exist.`, 'Request_ResourceNotFound');
+const notAMember = (id: string) => new NotFoundError(`'${id}' is not a member of the group.`);
 
 export class GroupService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -27,9 +29,9 @@ export class GroupService {
     return this.deps.stores.index.groups(page);
   }
 
-  async get(_ctx: OperationContext, id: string): Promise<Stored<Group>> {
-    const group = await this.deps.stores.roleManagement.group(id.toLowerCase());
-    if (!group) throw notFound(id);
+  async get(_ctx: OperationContext, rawId: string): Promise<Stored<Group>> {
+    const group = await this.deps.stores.roleManagement.group(pathId(rawId, () => notFound(rawId)));
+    if (!group) throw notFound(rawId);
     return group;
   }
 
@@ -83,13 +85,11 @@ export class GroupService {
     groupId: string,
     page: PageRequest,
   ): Promise<Page<ScheduleRecord>> {
+    const id = pathId(groupId, () => notFound(groupId));
+    const repo = this.deps.stores.roleManagement;
+    if (!(await repo.group(id))) throw notFound(groupId);
     const now = this.deps.now();
-    const result = await this.deps.stores.roleManagement.listSchedules(
-      { kind: 'group', id: groupId.toLowerCase() },
-      'assignment',
-      page,
-      { notEndedAt: now },
-    );
+    const result = await repo.listSchedules({ kind: 'group', id }, 'assignment', page, { notEndedAt: now });
     return {
       ...result,
       items: result.items.filter(
@@ -99,7 +99,12 @@ export class GroupService {
   }
 
   async addMember(ctx: OperationContext, groupId: string, memberId: string): Promise<ScheduleRecord> {
-    const id = groupId.toLowerCase();
+    const id = pathId(groupId, () => notFound(groupId));
+    if (!isObjectId(memberId)) {
+      throw new ValidationError('memberId must be an object id (GUID).', [
+        { target: 'memberId', message: 'expected a GUID' },
+      ]);
+    }
     const principalId = memberId.toLowerCase();
     await this.deps.access.requireManage(ctx, this.deps.now());
     const repo = this.deps.stores.roleManagement;
@@ -157,8 +162,8 @@ export class GroupService {
 
   /** Ends the principal's membership: removes its current member assignments (direct or activated). */
   async removeMember(ctx: OperationContext, groupId: string, memberId: string): Promise<void> {
-    const id = groupId.toLowerCase();
-    const principalId = memberId.toLowerCase();
+    const id = pathId(groupId, () => notFound(groupId));
+    const principalId = pathId(memberId, () => notAMember(memberId));
     await this.deps.access.requireManage(ctx, this.deps.now());
     const repo = this.deps.stores.roleManagement;
     await withRetry(async () => {
@@ -168,7 +173,7 @@ export class GroupService {
       const current = (
         await repo.schedules({ kind: 'group', id }, 'assignment', { principalId, notEndedAt: now })
       ).filter((s) => s.value.target.kind === 'group' && s.value.target.accessId === 'member');
-      if (current.length === 0) throw new NotFoundError(`'${memberId}' is not a member of the group.`);
+      if (current.length === 0) throw notAMember(memberId);
       await repo.commit(
         { kind: 'group', id },
         {

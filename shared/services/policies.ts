@@ -18,7 +18,7 @@ import { event } from './audit-events';
 import type { OperationContext } from './context';
 import type { ServiceDeps } from './deps';
 import { withRetry } from './retry';
-import { validationError } from './validation';
+import { filterId, validationError } from './validation';
 
 export interface PolicyView extends Stored<RoleManagementPolicy> {
   target: PolicyTarget;
@@ -70,7 +70,7 @@ export class PolicyService {
 
   list(_ctx: OperationContext, scope: PolicyScope, page: PageRequest): Promise<Page<RoleManagementPolicy>> {
     if (scope.scopeType === 'Group')
-      return this.deps.stores.index.policies('group', page, scope.scopeId.toLowerCase());
+      return this.deps.stores.index.policies('group', page, filterId(scope.scopeId, 'scopeId'));
     if (scope.scopeId !== '/') return Promise.resolve({ items: [] });
     return this.deps.stores.index.policies('role', page);
   }
@@ -160,7 +160,7 @@ export class PolicyService {
   ): Promise<Page<PolicyAssignment>> {
     const repo = this.deps.stores.roleManagement;
     if (scope.scopeType === 'Group') {
-      const groupId = scope.scopeId.toLowerCase();
+      const groupId = filterId(scope.scopeId, 'scopeId');
       if (!(await repo.group(groupId))) return { items: [] };
       const accessIds = (['member', 'owner'] as const).filter(
         (a) => !scope.roleDefinitionId || scope.roleDefinitionId === a,
@@ -171,7 +171,7 @@ export class PolicyService {
     }
     if (scope.scopeId !== '/') return { items: [] };
     if (scope.roleDefinitionId !== undefined) {
-      const roleId = scope.roleDefinitionId.toLowerCase();
+      const roleId = filterId(scope.roleDefinitionId, 'roleDefinitionId');
       const known = builtInRole(roleId) ?? (await repo.roleDefinition(roleId))?.value;
       return { items: known ? [policyAssignmentFor({ kind: 'role', roleDefinitionId: known.id })] : [] };
     }

@@ -21,7 +21,7 @@ import { event } from './audit-events';
 import { type OperationContext, systemContext } from './context';
 import type { ServiceDeps } from './deps';
 import { withRetry } from './retry';
-import { parseInput } from './validation';
+import { parseInput, pathId } from './validation';
 
 export interface RoleDefinitionView {
   value: RoleDefinition;
@@ -104,12 +104,13 @@ export class RoleDefinitionService {
     return this.deps.stores.index.roleDefinitions(page);
   }
 
-  async get(_ctx: OperationContext, id: string): Promise<RoleDefinitionView> {
-    const stored = await this.deps.stores.roleManagement.roleDefinition(id.toLowerCase());
+  async get(_ctx: OperationContext, rawId: string): Promise<RoleDefinitionView> {
+    const id = pathId(rawId, () => notFound(rawId));
+    const stored = await this.deps.stores.roleManagement.roleDefinition(id);
     if (stored) return stored;
     const builtIn = builtInRole(id);
     if (builtIn) return { value: builtIn };
-    throw notFound(id);
+    throw notFound(rawId);
   }
 
   async create(
@@ -162,10 +163,11 @@ export class RoleDefinitionService {
 
   async update(
     ctx: OperationContext,
-    id: string,
+    rawId: string,
     body: unknown,
     ifMatch?: string,
   ): Promise<Stored<RoleDefinition>> {
+    const id = pathId(rawId, () => notFound(rawId));
     const patch = parseInput(UpdateRoleDefinitionInput, body);
     await this.deps.access.requireManage(ctx, this.deps.now());
     if (isBuiltInRoleId(id)) throw builtInImmutable();
@@ -217,7 +219,8 @@ export class RoleDefinitionService {
   }
 
   /** Deletes a custom role that has no current eligibility or assignment. */
-  async delete(ctx: OperationContext, id: string, ifMatch?: string): Promise<void> {
+  async delete(ctx: OperationContext, rawId: string, ifMatch?: string): Promise<void> {
+    const id = pathId(rawId, () => notFound(rawId));
     await this.deps.access.requireManage(ctx, this.deps.now());
     if (isBuiltInRoleId(id)) throw builtInImmutable();
     const repo = this.deps.stores.roleManagement;

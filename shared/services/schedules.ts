@@ -8,6 +8,7 @@ import type { Page, PageRequest } from '../storage/paging';
 import { parseItemRk, resourceOfPk } from '../storage/role-management-keys';
 import type { OperationContext } from './context';
 import type { ServiceDeps } from './deps';
+import { filterId } from './validation';
 
 export type ResourceKind = 'role' | 'group';
 
@@ -24,6 +25,20 @@ export interface ScheduleListQuery {
   activeOnly?: boolean;
 }
 
+/** The query's ids, lower-cased; a malformed one is a 400 (ids become table keys). */
+function validIds(
+  kind: ResourceKind,
+  q: { principalId?: string; resourceId?: string },
+): { principalId?: string; resourceId?: string } {
+  return {
+    principalId: q.principalId === undefined ? undefined : filterId(q.principalId, 'principalId'),
+    resourceId:
+      q.resourceId === undefined
+        ? undefined
+        : filterId(q.resourceId, kind === 'role' ? 'roleDefinitionId' : 'groupId'),
+  };
+}
+
 export class ScheduleQueryService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -35,28 +50,18 @@ export class ScheduleQueryService {
     page: PageRequest,
   ): Promise<Page<ScheduleRecord>> {
     const now = this.deps.now();
-    await this.authorize(ctx, q.principalId, now);
+    const { principalId, resourceId } = validIds(kind, q);
+    await this.authorize(ctx, principalId, now);
     const notEndedAt = q.instances || q.activeOnly ? now : undefined;
     const { stores } = this.deps;
     let result: Page<ScheduleRecord>;
-    if (q.resourceId !== undefined) {
-      result = await stores.roleManagement.listSchedules(
-        { kind, id: q.resourceId.toLowerCase() },
-        level,
-        page,
-        {
-          principalId: q.principalId?.toLowerCase(),
-          notEndedAt,
-        },
-      );
-    } else if (q.principalId !== undefined) {
-      result = await stores.index.schedulesOfPrincipal(
-        q.principalId.toLowerCase(),
-        kind,
-        level,
-        page,
+    if (resourceId !== undefined) {
+      result = await stores.roleManagement.listSchedules({ kind, id: resourceId }, level, page, {
+        principalId,
         notEndedAt,
-      );
+      });
+    } else if (principalId !== undefined) {
+      result = await stores.index.schedulesOfPrincipal(principalId, kind, level, page, notEndedAt);
     } else {
       result = await stores.index.allSchedules(kind, level, page, notEndedAt);
     }
@@ -70,15 +75,14 @@ export class ScheduleQueryService {
     q: { principalId?: string; resourceId?: string },
     page: PageRequest,
   ): Promise<Page<ScheduleRequestRecord>> {
-    await this.authorize(ctx, q.principalId, this.deps.now());
+    const { principalId, resourceId } = validIds(kind, q);
+    await this.authorize(ctx, principalId, this.deps.now());
     const { stores } = this.deps;
-    if (q.resourceId !== undefined) {
-      return stores.roleManagement.listRequests({ kind, id: q.resourceId.toLowerCase() }, level, page, {
-        principalId: q.principalId?.toLowerCase(),
-      });
+    if (resourceId !== undefined) {
+      return stores.roleManagement.listRequests({ kind, id: resourceId }, level, page, { principalId });
     }
-    if (q.principalId !== undefined) {
-      return stores.index.requestsOfPrincipal(q.principalId.toLowerCase(), kind, level, page);
+    if (principalId !== undefined) {
+      return stores.index.requestsOfPrincipal(principalId, kind, level, page);
     }
     return stores.index.allRequests(kind, level, page);
   }

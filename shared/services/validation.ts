@@ -2,6 +2,7 @@
 // one detail per bad field (the same shape as shared/http's envelope details).
 import type { z } from 'zod';
 import { type ErrorDetail, ValidationError } from '../domain/errors';
+import { isObjectId } from '../domain/ids';
 
 export function parseInput<S extends z.ZodType>(
   schema: S,
@@ -30,4 +31,23 @@ export function validationError(error: z.ZodError, what = 'request body'): Valid
     first ? `Invalid ${what}: ${first.target}: ${first.message}${more}` : `Invalid ${what}.`,
     details,
   );
+}
+
+/**
+ * An id from a URL path, lower-cased. Ids are GUIDs and become table keys, so anything else names
+ * nothing: `notFound()` (a 404), never a storage error.
+ */
+export function pathId(id: string, notFound: () => Error): string {
+  if (!isObjectId(id)) throw notFound();
+  return id.toLowerCase();
+}
+
+/** An id compared in a $filter: a GUID, or a 400 naming the property. */
+export function filterId(value: string, property: string): string {
+  if (!isObjectId(value)) {
+    throw new ValidationError(`'${property}' must be an object id (GUID).`, [
+      { target: '$filter', message: `${property}: expected a GUID` },
+    ]);
+  }
+  return value.toLowerCase();
 }

@@ -1049,3 +1049,31 @@ describe('adminRenew, after the clock has moved', () => {
     expect(row.activityDisplayName).toBe('Renew eligible member in role in PIM completed (timebound)');
   });
 });
+
+describe('ids that are not GUIDs', () => {
+  it('in a path are 404s, in a body or $filter 400s: never a storage error', async () => {
+    for (const bad of ['a%2Fb', 'a%23b', 'a%3Fb', 'x%01y', 'a%5Cb', 'x'.repeat(600)]) {
+      expectError(await api.call('megan', 'GET', `${V1}/groups/${bad}`), 404);
+      expectError(await api.call('megan', 'GET', `${V1}/groups/${bad}/members`), 404);
+      expectError(await api.call('megan', 'DELETE', `${V1}/groups/${bad}/members/${alex.id}`), 404);
+      expectError(await api.call('megan', 'DELETE', `${V1}/groups/${groupId}/members/${bad}`), 404);
+      expectError(await api.call('megan', 'GET', `${ROLE_BASE}/roleDefinitions/${bad}`), 404);
+      expectError(await api.call('megan', 'PATCH', `${ROLE_BASE}/roleDefinitions/${bad}`, { body: {} }), 404);
+      expectError(await api.call('megan', 'DELETE', `${ROLE_BASE}/roleDefinitions/${bad}`), 404);
+    }
+    const member = await api.call('megan', 'POST', `${V1}/groups/${groupId}/members`, {
+      body: { memberId: 'a/b' },
+    });
+    expectError(member, 400);
+    expect(member.body.error.details[0].target).toBe('memberId');
+    const filters = [
+      `${ROLE_BASE}/roleEligibilitySchedules?$filter=${encodeURIComponent("roleDefinitionId eq 'a/b'")}`,
+      `${ROLE_BASE}/roleEligibilityScheduleRequests?$filter=${encodeURIComponent("principalId eq 'a#b'")}`,
+      `${GROUP_BASE}/assignmentSchedules?$filter=${encodeURIComponent("groupId eq 'x?'")}`,
+      `${V1}/policies/roleManagementPolicyAssignments?$filter=${encodeURIComponent("scopeId eq '/' and scopeType eq 'DirectoryRole' and roleDefinitionId eq 'a/b'")}`,
+      `${V1}/policies/roleManagementPolicyAssignments?$filter=${encodeURIComponent("scopeId eq 'a/b' and scopeType eq 'Group'")}`,
+      `${V1}/policies/roleManagementPolicies?$filter=${encodeURIComponent("scopeId eq 'a/b' and scopeType eq 'Group'")}`,
+    ];
+    for (const url of filters) expectError(await api.call('reader', 'GET', url), 400);
+  });
+});
