@@ -1,5 +1,6 @@
 // The activation orchestration's I/O steps. Each is idempotent, keyed by request id and step,
 // because the host may run an activity twice after a crash.
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { auditStep, displayNameOf, targetDisplayName } from '../shared/activation/audit-steps';
 import { releaseActivation } from '../shared/activation/claims';
@@ -8,8 +9,10 @@ import { getRequest, updateRequest } from '../shared/activation/requests-repo';
 import { notifier } from '../shared/notify/notifier';
 import { services, userContext } from '../shared/services';
 import {
+  ActivationEvent,
   Activity,
   type GrantInput,
+  type HandOverExtension,
   type LifecycleNotice,
   type RevokeInput,
   type StatusUpdate,
@@ -96,6 +99,24 @@ df.app.activity(Activity.revoke, {
     );
     // From here a new activation of the same target must start afresh, not extend this one.
     await releaseActivation(revoke.principalId, revoke.target, revoke.requestId);
+  },
+});
+
+// An approved extension hands its new end to the orchestration holding the grant. False when that
+// activation has ended meanwhile (nothing left to extend). Raising twice is harmless: the holder
+// ignores an extension it has seen.
+df.app.activity(Activity.handOverExtension, {
+  extraInputs: [df.input.durableClient()],
+  handler: async (handOver: HandOverExtension, context: InvocationContext) => {
+    const client = df.getClient(context);
+    const holder = await client.getStatus(handOver.holderRequestId).catch((err: unknown) => {
+      if (err instanceof Error && /HTTP 404/.test(err.message)) return undefined;
+      throw err;
+    });
+    const live = [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending];
+    if (!holder || !live.includes(holder.runtimeStatus)) return false;
+    await client.raiseEvent(handOver.holderRequestId, ActivationEvent.Extend, handOver.extension);
+    return true;
   },
 });
 

@@ -36,6 +36,16 @@ export interface ActivationInput {
   reminderBeforeEndMs: number;
   /** The request (and approval) rows, written by the first step if the starter died before it could. */
   record?: RequestRecord;
+  /**
+   * Set when this request extends a live activation whose policy wants approval for extensions:
+   * once approved, the new end is handed to that activation's orchestration instead of a grant.
+   */
+  extendsRequestId?: string;
+}
+
+export interface HandOverExtension {
+  holderRequestId: string;
+  extension: ExtendRequest;
 }
 
 export interface ApprovalDecision {
@@ -111,4 +121,5 @@ export const Activity = {
   grant: 'activation-grant',
   revoke: 'activation-revoke',
   notify: 'activation-notify',
+  handOverExtension: 'activation-handOverExtension',
 } as const;

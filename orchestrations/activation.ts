@@ -1,7 +1,8 @@
 // The activation lifecycle, one orchestration per request (instance id = request id):
 //   1. MFA      - skipped when the token proved a fresh MFA; else wait for MfaVerified or time out
 //   2. approval - when the policy requires it: wait for the first decision or the approval's expiry
-//   3. grant    - write the active assignment (start, end), notify
+//   3. grant    - write the active assignment (start, end), notify; an approved extension instead
+//                 hands its new end to the activation it extends, and is done
 //   4. window   - wait for the first of: the end of the window, Deactivate, Revoke, Extend
 //                 (an "expiring soon" reminder goes out before the end)
 //   5. revoke   - remove the assignment, notify
@@ -18,6 +19,7 @@ import {
   type ApprovalDecision,
   type ExtendRequest,
   type GrantInput,
+  type HandOverExtension,
   type LifecycleNotice,
   type RevokeInput,
   type RevokeRequest,
@@ -92,7 +94,19 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
     if (outcome !== 'Approved') return { status: outcome };
   }
 
-  // 3. Grant
+  // 3. Grant (or, for an approved extension, hand the new end to the live activation)
+  if (input.extendsRequestId) {
+    const handed: boolean = yield context.df.callActivityWithRetry(Activity.handOverExtension, RETRY, {
+      holderRequestId: input.extendsRequestId,
+      extension: { requestId: input.requestId, durationMs: input.durationMs },
+    } satisfies HandOverExtension);
+    if (!handed) {
+      yield setStatus({ status: 'Failed', detail: 'The activation it extends has already ended.' });
+      return { status: 'Failed' };
+    }
+    yield setStatus({ status: 'Provisioned' });
+    return { status: 'Provisioned' };
+  }
   let end = now() + input.durationMs;
   const grant: GrantInput = {
     requestId: input.requestId,
@@ -113,6 +127,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
   let reason: RevokeInput['reason'] = 'expired';
   let revokedBy: string | undefined;
   let reminded = false;
+  const extensions = new Set<string>();
   for (;;) {
     const extend = context.df.waitForExternalEvent(ActivationEvent.Extend);
     const reminderAt = end - input.reminderBeforeEndMs;
@@ -138,6 +153,8 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
       break;
     }
     const ext = extend.result as ExtendRequest;
+    if (extensions.has(ext.requestId)) continue; // raised twice by a retried hand-over
+    extensions.add(ext.requestId);
     end = Math.max(end, now() + ext.durationMs);
     reminded = false;
     yield context.df.callActivityWithRetry(Activity.grant, RETRY, {

@@ -59,12 +59,14 @@ export interface ActivationRules {
   requiresMfa: boolean;
   requiresJustification: boolean;
   requiresTicket: boolean;
+  /** Present when activations or extensions need approval. */
   approval?: {
+    requiredForActivation: boolean;
+    requiredForExtension: boolean;
     /** Users and members of approver groups, resolved when the request is made. */
     approverIds: string[];
     timeoutMs: number;
     isApproverJustificationRequired: boolean;
-    requiredForExtension: boolean;
   };
 }
 
@@ -92,11 +94,12 @@ export async function activationRules(target: Target): Promise<ActivationRules> 
       enablement.has('Justification') || approval?.isRequestorJustificationRequired === true,
     requiresTicket: enablement.has('Ticketing'),
     approval:
-      approval?.isApprovalRequired && stage
+      (approval?.isApprovalRequired || approval?.isApprovalRequiredForExtension) && stage
         ? {
             approverIds: await approversOf(stage.primaryApprovers),
             timeoutMs: stage.approvalStageTimeOutInDays * 86_400_000,
             isApproverJustificationRequired: stage.isApproverJustificationRequired,
+            requiredForActivation: approval.isApprovalRequired,
             requiredForExtension: approval.isApprovalRequiredForExtension,
           }
         : undefined,

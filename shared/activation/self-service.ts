@@ -9,7 +9,14 @@ import { badRequest, forbidden, type HttpError } from '../http/errors';
 import { hasActiveTotp } from '../mfa';
 import { auditStep } from './audit-steps';
 import { claimActivation } from './claims';
-import { activationRules, grantExists, isEligibleNow, liveActivation, standingAssignment } from './directory';
+import {
+  type ActivationRules,
+  activationRules,
+  grantExists,
+  isEligibleNow,
+  liveActivation,
+  standingAssignment,
+} from './directory';
 import { type RequestRecord, recordRequest } from './record-request';
 import { type ActivationRequestRow, createRequest, getRequest } from './requests-repo';
 import type { Target } from './targets';
@@ -65,6 +72,97 @@ function requestedDurationMs(
   }
   if (!expiration?.duration) return maximumMs; // the policy's maximum, as Entra's portal offers
   return fixedDurationMs(expiration.duration);
+}
+
+function noApproverFailure(): HttpError {
+  return badRequest(
+    'Approval is required but no approver other than the requester is configured.',
+    [],
+    'RoleAssignmentRequestPolicyValidationFailed',
+  );
+}
+
+/** The approval of request `id`: one stage, its approvers, expiring after the policy's timeout. */
+function approvalOf(
+  id: string,
+  requesterId: string,
+  approverIds: string[],
+  rules: ActivationRules,
+  now: Date,
+): NonNullable<RequestRecord['approval']> {
+  return {
+    id,
+    requestId: id,
+    requesterId,
+    expiresDateTime: new Date(now.getTime() + (rules.approval?.timeoutMs ?? 86_400_000)).toISOString(),
+    steps: [
+      {
+        id: `${id}-1`,
+        status: 'InProgress',
+        reviewResult: 'NotReviewed',
+        reviewedBy: null,
+        reviewedDateTime: null,
+        justification: null,
+        approverIds,
+        isApproverJustificationRequired: rules.approval?.isApproverJustificationRequired ?? true,
+      },
+    ],
+  };
+}
+
+/**
+ * Moves the end of the live activation `holder` (whose orchestration holds the grant): at once, or,
+ * when `approvers` are given, through an orchestration of its own that waits for their decision and
+ * then hands the new end over. Returns the extension request as stored.
+ */
+async function extendLive(args: {
+  caller: Caller;
+  row: ActivationRequestRow;
+  holder: string;
+  durationMs: number;
+  rules: ActivationRules;
+  approvers: string[] | undefined;
+  now: Date;
+  orchestrations: Orchestrations;
+}): Promise<ActivationRequestRow> {
+  const { caller, row, holder, durationMs, rules, approvers, now, orchestrations } = args;
+  if (approvers) {
+    const pending = { ...row, status: 'PendingApproval', approvalId: row.id, completedDateTime: null };
+    const record: RequestRecord = {
+      request: pending,
+      approval: approvalOf(row.id, caller.id, approvers, rules, now),
+    };
+    await orchestrations.start(row.id, {
+      requestId: row.id,
+      principalId: row.principalId,
+      target: row.target,
+      durationMs,
+      justification: row.justification ?? undefined,
+      ticket: row.ticketInfo ?? undefined,
+      mfaSatisfied: true,
+      mfaTimeoutMs: MFA_TIMEOUT_MS,
+      approval: { approvalId: row.id, timeoutMs: rules.approval?.timeoutMs ?? 86_400_000 },
+      reminderBeforeEndMs: REMINDER_BEFORE_END_MS,
+      record,
+      extendsRequestId: holder,
+    });
+    await recordRequest(record);
+    return pending;
+  }
+  const extension = { ...row, status: 'Provisioned', approvalId: null, completedDateTime: now.toISOString() };
+  await createRequest(extension);
+  await auditStep({
+    requestId: row.id,
+    step: 'Extend',
+    at: now.toISOString(),
+    activity: 'Extend role activation (PIM)',
+    target: row.target,
+    principalId: row.principalId,
+    initiatedBy: caller.id,
+    details: { ExtendedRequestId: holder, Justification: row.justification },
+  });
+  await orchestrations.raise(holder, 'Extend', { requestId: row.id, durationMs });
+  return extension;
 }
 
 const CLAIM_SETTLE_MS = 5_000;
@@ -128,14 +226,11 @@ export async function selfActivate(
   }
 
   // Nobody approves their own request, not even an approver of the role.
-  const approvers = (rules.approval?.approverIds ?? []).filter((id) => id !== caller.id.toLowerCase());
-  if (rules.approval && approvers.length === 0) {
-    throw badRequest(
-      'Approval is required but no approver other than the requester is configured.',
-      [],
-      'RoleAssignmentRequestPolicyValidationFailed',
-    );
-  }
+  const approvalRequired = rules.approval?.requiredForActivation === true;
+  const approvers = approvalRequired
+    ? (rules.approval?.approverIds ?? []).filter((id) => id !== caller.id.toLowerCase())
+    : [];
+  if (approvalRequired && approvers.length === 0) throw noApproverFailure();
 
   const id = randomUUID();
   const row: ActivationRequestRow = {
@@ -178,51 +273,23 @@ export async function selfActivate(
         'PendingRoleAssignmentRequest',
       );
     }
-    const extension = {
-      ...row,
-      status: 'Provisioned',
-      approvalId: null,
-      completedDateTime: now.toISOString(),
-    };
-    await createRequest(extension);
-    await auditStep({
-      requestId: id,
-      step: 'Extend',
-      at: now.toISOString(),
-      activity: 'Extend role activation (PIM)',
-      target: req.target,
-      principalId: caller.id,
-      initiatedBy: caller.id,
-      details: { ExtendedRequestId: holder, Justification: row.justification },
+    // A second activation is an activation: it needs the same approval as the first.
+    const extension = await extendLive({
+      caller,
+      row,
+      holder,
+      durationMs: duration as number,
+      rules,
+      approvers: approvalRequired ? approvers : undefined,
+      now,
+      orchestrations,
     });
-    await orchestrations.raise(holder, 'Extend', { requestId: id, durationMs: duration });
     return { request: extension, isValidationOnly: false };
   }
 
-  const approval = rules.approval;
   const record: RequestRecord = {
     request: row,
-    approval:
-      approvers.length > 0
-        ? {
-            id,
-            requestId: id,
-            requesterId: caller.id,
-            expiresDateTime: new Date(now.getTime() + (approval?.timeoutMs ?? 86_400_000)).toISOString(),
-            steps: [
-              {
-                id: `${id}-1`,
-                status: 'InProgress',
-                reviewResult: 'NotReviewed',
-                reviewedBy: null,
-                reviewedDateTime: null,
-                justification: null,
-                approverIds: approvers,
-                isApproverJustificationRequired: approval?.isApproverJustificationRequired ?? true,
-              },
-            ],
-          }
-        : undefined,
+    approval: approvers.length > 0 ? approvalOf(id, caller.id, approvers, rules, now) : undefined,
   };
   // The orchestration first: it records the request itself as its first step (see record-request.ts).
   await orchestrations.start(id, {
@@ -234,7 +301,9 @@ export async function selfActivate(
     ticket: row.ticketInfo ?? undefined,
     mfaSatisfied: !mfaRequired || freshMfa,
     mfaTimeoutMs: MFA_TIMEOUT_MS,
-    approval: record.approval ? { approvalId: id, timeoutMs: approval?.timeoutMs ?? 86_400_000 } : undefined,
+    approval: record.approval
+      ? { approvalId: id, timeoutMs: rules.approval?.timeoutMs ?? 86_400_000 }
+      : undefined,
     reminderBeforeEndMs: REMINDER_BEFORE_END_MS,
     record,
   });
@@ -287,12 +356,25 @@ export async function signalHolder(
   };
   if (req.isValidationOnly) return { request: row, isValidationOnly: true };
   if (action === 'selfExtend' || action === 'selfRenew') {
-    const maxMs = (await activationRules(req.target)).maximumMs;
-    const duration = requestedDurationMs(req, now, maxMs);
-    if (duration === undefined || duration === 'unbounded' || duration > maxMs)
+    const rules = await activationRules(req.target);
+    const duration = requestedDurationMs(req, now, rules.maximumMs);
+    if (duration === undefined || duration === 'unbounded' || duration > rules.maximumMs)
       throw policyFailure(['ExpirationRule']);
-    await createRequest(row);
-    await orchestrations.raise(holder, 'Extend', { requestId: id, durationMs: duration });
+    const approvers = rules.approval?.requiredForExtension
+      ? rules.approval.approverIds.filter((a) => a !== caller.id)
+      : undefined;
+    if (approvers?.length === 0) throw noApproverFailure();
+    const extension = await extendLive({
+      caller,
+      row,
+      holder,
+      durationMs: duration,
+      rules,
+      approvers,
+      now,
+      orchestrations,
+    });
+    return { request: extension, isValidationOnly: false };
   } else {
     await createRequest(row);
     if (action === 'selfDeactivate') await orchestrations.raise(holder, 'Deactivate', { by: caller.id });

@@ -13,6 +13,7 @@ import { ACTIONS, ROLE_IDS } from '../helpers/seeds';
 
 const ROLE_REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 const APPROVALS = '/api/v1.0/roleManagement/directory/roleAssignmentApprovals';
+const INSTANCES = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleInstances';
 const POLICY = `/api/v1.0/policies/roleManagementPolicies/DirectoryRole_${ROLE_IDS.securityReader}`;
 const alex = DEMO_USERS.alex.id;
 
@@ -220,5 +221,72 @@ describe('activation edges', () => {
     const bad = await call('reader', 'POST', '/api/v1.0/access/check', { action: 42 });
     expect(bad.status).toBe(400);
     expect((await readJson(bad)).error.details[0].target).toBe('action');
+  });
+
+  it('asks the approver again for an extension when the policy says so, and keeps the old end on a denial', async () => {
+    if ((await deactivate()).status === 201)
+      // whatever the earlier tests left active
+      await eventually(async () => ((await canRead()) === false ? true : undefined));
+    const policy = await readJson(await call('megan', 'GET', POLICY));
+    const approval = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
+    approval.setting.isApprovalRequired = false;
+    approval.setting.isApprovalRequiredForExtension = true;
+    approval.setting.approvalStages[0].isApproverJustificationRequired = false;
+    approval.setting.approvalStages[0].primaryApprovers = [
+      { '@odata.type': '#microsoft.graph.singleUser', userId: DEMO_USERS.adele.id },
+    ];
+    expect(
+      (await call('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, approval)).status,
+    ).toBe(200);
+
+    const first = await readJson(await activate()); // no approval for the activation itself
+    await statusOf(first.id, 'Provisioned');
+    const endOfGrant = async () => {
+      const mine = await readJson(
+        await call('alex', 'GET', `${INSTANCES}/filterByCurrentUser(on='principal')`),
+      );
+      return mine.value.find((i: { assignmentType: string }) => i.assignmentType === 'Activated')
+        ?.endDateTime;
+    };
+    const before = await endOfGrant();
+    expect(before).toBeTruthy();
+
+    const extendBy = (duration: string) =>
+      call('alex', 'POST', ROLE_REQUESTS, {
+        action: 'selfExtend',
+        principalId: alex,
+        roleDefinitionId: ROLE_IDS.securityReader,
+        directoryScopeId: '/',
+        justification: 'the investigation runs late',
+        scheduleInfo: { expiration: { type: 'afterDuration', duration } },
+      });
+    const decide = async (id: string, reviewResult: 'Approve' | 'Deny') => {
+      const pending = await statusOf(id, 'PendingApproval');
+      const state = await readJson(await call('adele', 'GET', `${APPROVALS}/${pending.approvalId}`));
+      const step = `${APPROVALS}/${pending.approvalId}/steps/${state.steps[0].id}`;
+      expect((await call('adele', 'PATCH', step, { reviewResult })).status).toBe(204);
+    };
+
+    // Denied: the window keeps its end.
+    const denied = await readJson(await extendBy('PT7H'));
+    expect(denied.status).toBe('PendingApproval');
+    await decide(denied.id, 'Deny');
+    await statusOf(denied.id, 'Denied');
+    expect(await endOfGrant()).toBe(before);
+
+    // Approved after virtual time passed: the end moves to the decision's time plus the duration.
+    await fetch(`${host.baseUrl}/admin/devhost/clock`, {
+      method: 'POST',
+      body: JSON.stringify({ advanceBy: 'PT2H' }),
+    });
+    const approved = await readJson(await extendBy('PT8H'));
+    await decide(approved.id, 'Approve');
+    await statusOf(approved.id, 'Provisioned');
+    const after = await eventually(async () => {
+      const end = await endOfGrant();
+      return end !== before ? end : undefined;
+    });
+    expect(Date.parse(after) - Date.parse(before)).toBeGreaterThanOrEqual(2 * 3600_000 - 60_000);
+    expect((await deactivate()).status).toBe(201);
   });
 });
