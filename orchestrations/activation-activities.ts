@@ -20,6 +20,7 @@ import {
 
 const FINAL = new Set(['Denied', 'Canceled', 'TimedOut', 'Revoked', 'Expired', 'Failed']);
 
+// Entra's wording; `role` becomes `group` for a group membership or ownership.
 const STATUS_ACTIVITY: Record<string, string> = {
   PendingMfa: 'Add member to role request waiting for MFA (PIM activation)',
   PendingApproval: 'Add member to role request waiting for approval (PIM activation)',
@@ -50,7 +51,7 @@ df.app.activity(Activity.setStatus, {
       requestId: update.requestId,
       step: update.status,
       at: update.at,
-      activity: STATUS_ACTIVITY[update.status] ?? update.status,
+      activity: (STATUS_ACTIVITY[update.status] ?? update.status).replace(' role', ` ${request.target.kind}`),
       target: request.target,
       principalId: request.principalId,
       initiatedBy: update.by ?? request.principalId,

@@ -19,7 +19,7 @@ export async function recordRequest(record: RequestRecord): Promise<void> {
     requestId: r.id,
     step: 'Requested',
     at: r.createdDateTime,
-    activity: 'Add member to role requested (PIM activation)',
+    activity: `Add member to ${r.target.kind} requested (PIM activation)`,
     target: r.target,
     principalId: r.principalId,
     initiatedBy: r.principalId,

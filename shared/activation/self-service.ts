@@ -155,7 +155,7 @@ async function extendLive(args: {
     requestId: row.id,
     step: 'Extend',
     at: now.toISOString(),
-    activity: 'Extend role activation (PIM)',
+    activity: `Extend ${row.target.kind} activation (PIM)`,
     target: row.target,
     principalId: row.principalId,
     initiatedBy: caller.id,
@@ -384,7 +384,10 @@ export async function signalHolder(
     requestId: id,
     step: action,
     at: now.toISOString(),
-    activity: `${action} (PIM)`,
+    activity:
+      action === 'selfDeactivate'
+        ? `Deactivate ${req.target.kind} activation requested (PIM)`
+        : `Remove ${req.target.kind} activation requested by an administrator (PIM)`,
     target: req.target,
     principalId: req.principalId,
     initiatedBy: caller.id,
