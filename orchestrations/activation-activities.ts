@@ -28,9 +28,9 @@ const STATUS_ACTIVITY: Record<string, string> = {
   Denied: 'Add member to role request denied (PIM activation)',
   Canceled: 'Add member to role request canceled (PIM activation)',
   TimedOut: 'Add member to role request timed out (PIM activation)',
-  Provisioned: 'Add member to role completed (PIM activation)',
-  Expired: 'Remove member from role (PIM activation expired)',
-  Revoked: 'Remove member from role completed (PIM deactivate or revoke)',
+  Provisioned: 'Add member to role request provisioned (PIM activation)',
+  Expired: 'Remove member from role request ended (PIM activation expired)',
+  Revoked: 'Remove member from role request ended (PIM deactivate or revoke)',
 };
 
 df.app.activity(Activity.record, { handler: (record: RequestRecord) => recordRequest(record) });
