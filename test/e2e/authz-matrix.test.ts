@@ -1,0 +1,285 @@
+// Who may do what, checked: every HTTP endpoint the app registers, called as every persona
+// (test/helpers/authz-matrix.ts), against the seeds' demo data plus a few objects made here. An
+// endpoint without a row fails, and so does a README table that differs from the one the test runs.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as OTPAuth from 'otpauth';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS } from '../../shared/auth/demo-users';
+import {
+  type Fixture,
+  MATRIX,
+  type MatrixContext,
+  PERSONAS,
+  renderMatrix,
+  rowLabel,
+  USER_OF,
+} from '../helpers/authz-matrix';
+import { eventually, repoRoot } from '../helpers/devhost';
+import {
+  type ApiResponse,
+  type CallOptions,
+  type DirectoryHost,
+  GROUP_BASE,
+  ROLE_BASE,
+  startDirectoryHost,
+  V1,
+} from '../helpers/directory-client';
+
+const alexId = DEMO_USERS.alex.id;
+let api: DirectoryHost;
+
+function ok(res: ApiResponse, status: number, what: string): ApiResponse {
+  if (res.status !== status) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res;
+}
+
+const asMegan = (method: string, url: string, options?: CallOptions) =>
+  api.call('megan', method, url, options);
+const asAlex = (method: string, url: string, options?: CallOptions) => api.call('alex', method, url, options);
+
+async function newRole(name: string): Promise<string> {
+  const res = await asMegan('POST', `${ROLE_BASE}/roleDefinitions`, {
+    body: {
+      displayName: `${name} ${Math.random().toString(36).slice(2, 10)}`,
+      rolePermissions: [{ allowedResourceActions: ['microsoft.directory/matrix/read'] }],
+    },
+  });
+  return ok(res, 201, 'create role').body.id;
+}
+
+async function newGroup(name: string): Promise<string> {
+  const res = await asMegan('POST', `${V1}/groups`, { body: { displayName: name } });
+  return ok(res, 201, 'create group').body.id;
+}
+
+type Target = { roleDefinitionId: string; directoryScopeId: '/' } | { groupId: string; accessId: string };
+const role = (roleDefinitionId: string): Target => ({ roleDefinitionId, directoryScopeId: '/' });
+const isRole = (t: Target) => 'roleDefinitionId' in t;
+
+/** Megan makes Alex eligible; returns the request id. */
+async function makeEligible(target: Target): Promise<string> {
+  const url = isRole(target)
+    ? `${ROLE_BASE}/roleEligibilityScheduleRequests`
+    : `${GROUP_BASE}/eligibilityScheduleRequests`;
+  const res = await asMegan('POST', url, {
+    body: {
+      action: 'adminAssign',
+      principalId: alexId,
+      ...target,
+      scheduleInfo: { expiration: { type: 'noExpiration' } },
+    },
+  });
+  return ok(res, 201, 'eligibility').body.id;
+}
+
+/** Approval of activation by Adele on the policy of `policyId`. */
+async function requireApproval(policyId: string): Promise<void> {
+  const url = `${V1}/policies/roleManagementPolicies/${policyId}`;
+  const policy = ok(await asMegan('GET', url), 200, 'policy').body;
+  const rule = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
+  const stage = rule.setting.approvalStages[0];
+  const setting = {
+    ...rule.setting,
+    isApprovalRequired: true,
+    approvalStages: [
+      {
+        ...stage,
+        primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEMO_USERS.adele.id }],
+      },
+    ],
+  };
+  ok(
+    await asMegan('PATCH', `${url}/rules/Approval_EndUser_Assignment`, { body: { setting } }),
+    200,
+    'approval rule',
+  );
+}
+
+/** Alex activates `target`; waits until the request shows `status`; returns its id. */
+async function activate(target: Target, status: string, mfa = true): Promise<string> {
+  const url = isRole(target)
+    ? `${ROLE_BASE}/roleAssignmentScheduleRequests`
+    : `${GROUP_BASE}/assignmentScheduleRequests`;
+  const res = await asAlex('POST', url, {
+    mfa,
+    body: {
+      action: 'selfActivate',
+      principalId: alexId,
+      ...target,
+      justification: 'authz matrix',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+    },
+  });
+  const id = ok(res, 201, 'activation').body.id;
+  await eventually(async () =>
+    (await asAlex('GET', `${url}/${id}`)).body.status === status ? true : undefined,
+  );
+  return id;
+}
+
+/** Alex's TOTP authenticator (a request without an MFA token then waits for his MFA). */
+async function ensureAlexTotp(): Promise<void> {
+  const totp = `${V1}/me/authenticators/totp`;
+  if ((await asAlex('GET', totp)).body.isEnabled) return;
+  const { secret } = ok(await asAlex('POST', totp), 201, 'enrol').body;
+  const otp = new OTPAuth.TOTP({
+    secret: OTPAuth.Secret.fromBase32(secret),
+    digits: 6,
+    period: 30,
+  }).generate();
+  ok(await asAlex('POST', `${totp}/confirm`, { body: { otp } }), 204, 'confirm');
+}
+
+async function approvalOf(kind: 'role' | 'group', requestId: string) {
+  const base = kind === 'role' ? `${ROLE_BASE}/roleAssignmentApprovals` : `${GROUP_BASE}/assignmentApprovals`;
+  const approval = ok(await api.call('adele', 'GET', `${base}/${requestId}`), 200, 'approval').body;
+  return { id: approval.id as string, stepId: approval.steps[0].id as string };
+}
+
+async function buildFixture(): Promise<{ fx: Fixture; mfaTargets: Record<'role' | 'group', Target> }> {
+  const [eligibleRole, cancelRole, approvalRole, mfaRole] = await Promise.all(
+    ['Matrix Activation', 'Matrix Cancel', 'Matrix Approval', 'Matrix MFA'].map(newRole),
+  );
+  const [group, group2] = await Promise.all(['Matrix Group', 'Matrix Group 2'].map(newGroup));
+  const targets = {
+    activation: role(eligibleRole),
+    cancel: role(cancelRole),
+    approval: role(approvalRole),
+    mfa: role(mfaRole),
+    groupActivation: { groupId: group, accessId: 'member' },
+    groupApproval: { groupId: group, accessId: 'owner' },
+    groupCancel: { groupId: group2, accessId: 'member' },
+    groupMfa: { groupId: group2, accessId: 'owner' },
+  };
+  const requests = Object.fromEntries(
+    await Promise.all(Object.entries(targets).map(async ([k, t]) => [k, await makeEligible(t)] as const)),
+  );
+  await Promise.all([
+    requireApproval(`DirectoryRole_${cancelRole}`),
+    requireApproval(`DirectoryRole_${approvalRole}`),
+    requireApproval(`Group_${group}_owner`),
+    requireApproval(`Group_${group2}_member`),
+  ]);
+  const [
+    roleActivation,
+    rolePendingApproval,
+    roleApprovalRequest,
+    groupActivation,
+    groupApprovalRequest,
+    groupPendingApproval,
+  ] = await Promise.all([
+    activate(targets.activation, 'Provisioned'),
+    activate(targets.cancel, 'PendingApproval'),
+    activate(targets.approval, 'PendingApproval'),
+    activate(targets.groupActivation, 'Provisioned'),
+    activate(targets.groupApproval, 'PendingApproval'),
+    activate(targets.groupCancel, 'PendingApproval'),
+  ]);
+  const audit = ok(await asMegan('GET', `${V1}/auditLogs/directoryAudits?$top=1`), 200, 'audit').body;
+  return {
+    fx: {
+      eligibleRole,
+      roleEligibilityRequest: requests.activation!,
+      roleActivation,
+      rolePendingApproval,
+      group,
+      groupEligibilityRequest: requests.groupActivation!,
+      groupActivation,
+      groupPendingApproval,
+      roleApproval: await approvalOf('role', roleApprovalRequest),
+      groupApproval: await approvalOf('group', groupApprovalRequest),
+      auditId: audit.value[0].id,
+    },
+    mfaTargets: { role: targets.mfa, group: targets.groupMfa },
+  };
+}
+
+let ctx: MatrixContext;
+
+beforeAll(async () => {
+  api = await startDirectoryHost('Authz', { DEMO_DATA: 'true' });
+  const { fx, mfaTargets } = await buildFixture();
+  ctx = {
+    fx,
+    newRole: () => newRole('Matrix Delete'),
+    async newMember() {
+      const memberId = crypto.randomUUID();
+      ok(await asMegan('POST', `${V1}/groups/${fx.group}/members`, { body: { memberId } }), 201, 'member');
+      return memberId;
+    },
+    async pendingMfa(kind) {
+      await ensureAlexTotp();
+      return activate(mfaTargets[kind], 'PendingMfa', false);
+    },
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await api?.stop();
+});
+
+const key = (method: string, route: string) => `${method} ${route}`;
+
+describe('authorization matrix', () => {
+  it('has a row for every registered HTTP endpoint, and none for endpoints that do not exist', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      path.join(repoRoot, 'dist', 'test', 'helpers', 'list-http-routes.js'),
+    ]);
+    const registered = new Set(
+      stdout
+        .trim()
+        .split('\n')
+        .flatMap((line) => {
+          const { route, methods } = JSON.parse(line) as { route: string; methods: string[] };
+          return methods.map((m) => key(m, route));
+        }),
+    );
+    const inMatrix = new Set(MATRIX.map((r) => key(r.method, r.route)));
+    expect(
+      [...registered].filter((k) => !inMatrix.has(k)),
+      'endpoints without a matrix row',
+    ).toEqual([]);
+    expect(
+      [...inMatrix].filter((k) => !registered.has(k)),
+      'matrix rows of unknown endpoints',
+    ).toEqual([]);
+  });
+
+  it('README.md "Who may do what" shows this table', () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = /## Who may do what\n[\s\S]*?(\| endpoint \|[\s\S]*?)\n(?!\|)/.exec(readme)?.[1];
+    expect(section, 'README table (regenerate it from renderMatrix())').toBe(renderMatrix());
+  });
+
+  it('every persona gets the documented status from every endpoint', async () => {
+    const mismatches: string[] = [];
+    for (const row of MATRIX) {
+      await row.before?.(ctx);
+      for (const persona of PERSONAS) {
+        const request = await row.request(ctx, persona);
+        const res = await api.call(
+          persona === 'anonymous' ? undefined : USER_OF[persona],
+          row.method,
+          request.path,
+          {
+            body: request.body,
+            headers: request.headers,
+          },
+        );
+        if (res.status !== row.expect[persona]) {
+          mismatches.push(
+            `${rowLabel(row)} as ${persona}: expected ${row.expect[persona]}, got ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+          );
+        }
+        // Whatever the status, the answer is Graph's envelope and never a stack trace.
+        if (res.status >= 400)
+          expect(res.body?.error?.code, `${rowLabel(row)} as ${persona}`).toEqual(expect.any(String));
+        if (res.status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});

@@ -1,0 +1,483 @@
+// Who may do what: every HTTP endpoint the app registers x every persona, with the status each gets.
+// One table, two readers: test/e2e/authz-matrix.test.ts calls every cell, and README.md's section
+// "Who may do what" must equal `renderMatrix()` (the test compares them).
+//
+// Cells name the status of a typical call: 2xx or 404 where the persona is allowed (404: the object
+// exists but is not theirs to see), 403 where not, 401 without a token. A few endpoints answer a
+// deliberate 4xx to an allowed caller (a wrong TOTP code is 400); the table says so.
+import { randomUUID } from 'node:crypto';
+import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
+import { BuiltInRoleId } from '../../shared/domain/roles';
+import { DEMO_GROUP_ID } from '../../shared/services/demo-data';
+
+export const PERSONAS = ['anonymous', 'requester', 'other', 'approver', 'admin', 'reader'] as const;
+export type Persona = (typeof PERSONAS)[number];
+
+export const USER_OF: Record<Exclude<Persona, 'anonymous'>, DemoUserKey> = {
+  requester: 'alex',
+  other: 'other',
+  approver: 'adele',
+  admin: 'megan',
+  reader: 'reader',
+};
+
+const HEADINGS: Record<Persona, string> = {
+  anonymous: 'anonymous',
+  requester: 'requester (alex)',
+  other: 'other user (other)',
+  approver: 'approver (adele)',
+  admin: 'admin (megan)',
+  reader: 'Security Reader (reader)',
+};
+
+export type Statuses = Record<Persona, number>;
+
+/** What the test's setup made (as Megan and Alex) for the rows to point at. */
+export interface Fixture {
+  /** Custom roles: Alex eligible for `eligibleRole` and activated it; `assignedRole` assigned to him. */
+  eligibleRole: string;
+  /** Alex's role eligibility request (adminAssign by Megan). */
+  roleEligibilityRequest: string;
+  /** Alex's role activation (Provisioned) and a pending one (approval by Adele). */
+  roleActivation: string;
+  rolePendingApproval: string;
+  /** Alex's group activation (Provisioned) and pending ones, for the group endpoints. */
+  group: string;
+  groupEligibilityRequest: string;
+  groupActivation: string;
+  groupPendingApproval: string;
+  /** An approval waiting for Adele (role and group) and its step id. */
+  roleApproval: { id: string; stepId: string };
+  groupApproval: { id: string; stepId: string };
+  /** A request waiting for Alex's MFA (role and group), made just before its row. */
+  rolePendingMfa?: string;
+  groupPendingMfa?: string;
+  /** One audit row id. */
+  auditId: string;
+}
+
+export interface CellRequest {
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What a row may do besides calling: set up state, as Megan or Alex. */
+export interface MatrixContext {
+  fx: Fixture;
+  /** A fresh custom role (for deletes). */
+  newRole(): Promise<string>;
+  /** Adds a fresh member to the fixture group; returns its id. */
+  newMember(): Promise<string>;
+  /** Makes a role (or group) request that waits for Alex's MFA; returns its id. */
+  pendingMfa(kind: 'role' | 'group'): Promise<string>;
+}
+
+export interface MatrixRow {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The route as registered (without the `api/` prefix). */
+  route: string;
+  /** Which call the row makes, when the route has several rows or the call matters. */
+  note?: string;
+  expect: Statuses;
+  /** Once before the row's cells. */
+  before?: (ctx: MatrixContext) => Promise<void>;
+  request(ctx: MatrixContext, persona: Persona): CellRequest | Promise<CellRequest>;
+}
+
+// ---- status patterns -------------------------------------------------------------------------
+
+const all = (status: number): Statuses => Object.fromEntries(PERSONAS.map((p) => [p, status])) as Statuses;
+const signedIn = (status: number): Statuses => ({ ...all(status), anonymous: 401 });
+const adminOnly = (status: number): Statuses => ({ ...signedIn(403), admin: status });
+const readers = (status: number): Statuses => ({ ...adminOnly(status), reader: status });
+/** Alex's own object: he, admins and readers see it; anyone else learns nothing (404). */
+const alexsOwn = (status: number): Statuses => ({
+  ...signedIn(404),
+  requester: status,
+  admin: status,
+  reader: status,
+});
+/** Only Alex may act on it; to everyone else it does not exist. */
+const alexOnly = (status: number): Statuses => ({ ...signedIn(404), requester: status });
+
+// ---- the table -------------------------------------------------------------------------------
+
+const ROLE = 'v1.0/roleManagement/directory';
+const GROUP = 'v1.0/identityGovernance/privilegedAccess/group';
+const BY_PRINCIPAL = "filterByCurrentUser(on='principal')";
+const BY_APPROVER = "filterByCurrentUser(on='approver')";
+const api = (route: string) => `/api/${route}`;
+const q = (filter: string) => `?$filter=${encodeURIComponent(filter)}`;
+
+function userId(persona: Persona): string {
+  return persona === 'anonymous' ? randomUUID() : DEMO_USERS[USER_OF[persona]].id;
+}
+
+const get = (route: string, expect: Statuses, note?: string, path = api(route)): MatrixRow => ({
+  method: 'GET',
+  route,
+  note,
+  expect,
+  request: () => ({ path }),
+});
+
+function scheduleRows(base: string, names: string[]): MatrixRow[] {
+  return names.flatMap((name) => [
+    get(`${base}/${name}`, readers(200), "everyone's"),
+    get(`${base}/${name}/${BY_PRINCIPAL}`, signedIn(200)),
+  ]);
+}
+
+function activationRows(kind: 'role' | 'group'): MatrixRow[] {
+  const base =
+    kind === 'role' ? `${ROLE}/roleAssignmentScheduleRequests` : `${GROUP}/assignmentScheduleRequests`;
+  const fx = (ctx: MatrixContext) => ctx.fx;
+  return [
+    {
+      method: 'POST',
+      route: base,
+      note: 'selfActivate with isValidationOnly: only Alex is eligible',
+      expect: { ...signedIn(400), requester: 201 },
+      request: (ctx, persona) => ({
+        path: api(base),
+        body: {
+          action: 'selfActivate',
+          principalId: userId(persona),
+          ...(kind === 'role'
+            ? { roleDefinitionId: BuiltInRoleId.securityReader, directoryScopeId: '/' }
+            : { groupId: DEMO_GROUP_ID, accessId: 'member' }),
+          justification: 'authz matrix',
+          ticketInfo: { ticketNumber: 'MATRIX-1', ticketSystem: 'test' },
+          scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+          isValidationOnly: true,
+        },
+      }),
+    },
+    {
+      method: 'POST',
+      route: base,
+      note: 'adminAssign of a new principal',
+      expect: adminOnly(201),
+      request: (ctx) => ({
+        path: api(base),
+        body: {
+          action: 'adminAssign',
+          principalId: randomUUID(),
+          ...(kind === 'role'
+            ? { roleDefinitionId: fx(ctx).eligibleRole, directoryScopeId: '/' }
+            : { groupId: fx(ctx).group, accessId: 'member' }),
+          justification: 'authz matrix',
+          scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P1D' } },
+        },
+      }),
+    },
+    get(base, readers(200), "everyone's"),
+    get(`${base}/${BY_PRINCIPAL}`, signedIn(200)),
+    {
+      method: 'GET',
+      route: `${base}/{id}`,
+      note: "Alex's activation",
+      expect: alexsOwn(200),
+      request: (ctx) => ({
+        path: api(`${base}/${kind === 'role' ? fx(ctx).roleActivation : fx(ctx).groupActivation}`),
+      }),
+    },
+    {
+      method: 'POST',
+      route: `${base}/{id}/cancel`,
+      note: "Alex's request waiting for approval",
+      expect: alexOnly(204),
+      request: (ctx) => ({
+        path: api(
+          `${base}/${kind === 'role' ? fx(ctx).rolePendingApproval : fx(ctx).groupPendingApproval}/cancel`,
+        ),
+      }),
+    },
+    {
+      method: 'POST',
+      route: `${base}/{id}/verifyMfa`,
+      note: "Alex's request waiting for MFA, caller with a fresh MFA token",
+      expect: alexOnly(204),
+      before: async (ctx) => {
+        const id = await ctx.pendingMfa(kind);
+        if (kind === 'role') ctx.fx.rolePendingMfa = id;
+        else ctx.fx.groupPendingMfa = id;
+      },
+      request: (ctx) => ({
+        path: api(`${base}/${kind === 'role' ? fx(ctx).rolePendingMfa : fx(ctx).groupPendingMfa}/verifyMfa`),
+      }),
+    },
+  ];
+}
+
+function approvalRows(kind: 'role' | 'group'): MatrixRow[] {
+  const base = kind === 'role' ? `${ROLE}/roleAssignmentApprovals` : `${GROUP}/assignmentApprovals`;
+  const approval = (ctx: MatrixContext) => (kind === 'role' ? ctx.fx.roleApproval : ctx.fx.groupApproval);
+  return [
+    get(`${base}/${BY_APPROVER}`, signedIn(200)),
+    {
+      method: 'GET',
+      route: `${base}/{id}`,
+      note: "Adele's approval of Alex's request",
+      expect: { ...signedIn(404), requester: 200, approver: 200 },
+      request: (ctx) => ({ path: api(`${base}/${approval(ctx).id}`) }),
+    },
+    {
+      method: 'PATCH',
+      route: `${base}/{id}/steps/{stepId}`,
+      note: 'Approve: Adele is the approver, Alex may not approve his own',
+      expect: { ...signedIn(404), requester: 403, approver: 204 },
+      request: (ctx) => ({
+        path: api(`${base}/${approval(ctx).id}/steps/${approval(ctx).stepId}`),
+        body: { reviewResult: 'Approve', justification: 'authz matrix' },
+      }),
+    },
+  ];
+}
+
+function eligibilityRequestRows(kind: 'role' | 'group'): MatrixRow[] {
+  const base =
+    kind === 'role' ? `${ROLE}/roleEligibilityScheduleRequests` : `${GROUP}/eligibilityScheduleRequests`;
+  return [
+    {
+      method: 'POST',
+      route: base,
+      note: 'adminAssign of a new principal',
+      expect: adminOnly(201),
+      request: (ctx) => ({
+        path: api(base),
+        body: {
+          action: 'adminAssign',
+          principalId: randomUUID(),
+          ...(kind === 'role'
+            ? { roleDefinitionId: ctx.fx.eligibleRole, directoryScopeId: '/' }
+            : { groupId: ctx.fx.group, accessId: 'owner' }),
+          scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+        },
+      }),
+    },
+    get(base, readers(200), "everyone's"),
+    {
+      method: 'GET',
+      route: base,
+      note: "$filter on the caller's own principalId",
+      expect: signedIn(200),
+      request: (_ctx, persona) => ({ path: `${api(base)}${q(`principalId eq '${userId(persona)}'`)}` }),
+    },
+    {
+      method: 'GET',
+      route: `${base}/{id}`,
+      note: "Alex's",
+      expect: alexsOwn(200),
+      request: (ctx) => ({
+        path: api(
+          `${base}/${kind === 'role' ? ctx.fx.roleEligibilityRequest : ctx.fx.groupEligibilityRequest}`,
+        ),
+      }),
+    },
+  ];
+}
+
+export const MATRIX: readonly MatrixRow[] = [
+  get('health', all(200)),
+  get('openapi.json', all(200)),
+  get('dev-issuer/.well-known/jwks.json', all(200)),
+  get('dev-issuer/.well-known/openid-configuration', all(200)),
+  get('v1.0/me', signedIn(200)),
+  get('v1.0/me/authenticators/totp', signedIn(200)),
+  {
+    method: 'POST',
+    route: 'v1.0/me/authenticators/totp',
+    note: 'enrol, fresh MFA',
+    expect: signedIn(201),
+    request: () => ({ path: api('v1.0/me/authenticators/totp') }),
+  },
+  {
+    method: 'POST',
+    route: 'v1.0/me/authenticators/totp/confirm',
+    note: 'a wrong code',
+    expect: signedIn(400),
+    request: () => ({ path: api('v1.0/me/authenticators/totp/confirm'), body: { otp: '000000' } }),
+  },
+  {
+    method: 'DELETE',
+    route: 'v1.0/me/authenticators/totp',
+    note: 'fresh MFA',
+    expect: signedIn(204),
+    request: () => ({ path: api('v1.0/me/authenticators/totp') }),
+  },
+  {
+    method: 'POST',
+    route: 'v1.0/access/check',
+    note: 'own access',
+    expect: signedIn(200),
+    request: () => ({
+      path: api('v1.0/access/check'),
+      body: { action: 'microsoft.directory/users/read', scope: '/' },
+    }),
+  },
+  {
+    method: 'POST',
+    route: 'v1.0/access/check',
+    note: "Alex's access",
+    expect: { ...readers(200), requester: 200 },
+    request: () => ({
+      path: api('v1.0/access/check'),
+      body: { principalId: DEMO_USERS.alex.id, action: 'microsoft.directory/users/read', scope: '/' },
+    }),
+  },
+
+  // Directory roles
+  get(`${ROLE}/roleDefinitions`, signedIn(200)),
+  {
+    method: 'POST',
+    route: `${ROLE}/roleDefinitions`,
+    expect: adminOnly(201),
+    request: () => ({
+      path: api(`${ROLE}/roleDefinitions`),
+      body: {
+        displayName: `Matrix ${randomUUID()}`,
+        rolePermissions: [{ allowedResourceActions: ['microsoft.directory/matrix/read'] }],
+      },
+    }),
+  },
+  get(
+    `${ROLE}/roleDefinitions/{id}`,
+    signedIn(200),
+    'Security Reader',
+    api(`${ROLE}/roleDefinitions/${BuiltInRoleId.securityReader}`),
+  ),
+  {
+    method: 'PATCH',
+    route: `${ROLE}/roleDefinitions/{id}`,
+    note: 'a custom role',
+    expect: adminOnly(200),
+    request: (ctx, persona) => ({
+      path: api(`${ROLE}/roleDefinitions/${ctx.fx.eligibleRole}`),
+      body: { description: `edited by ${persona}` },
+    }),
+  },
+  {
+    method: 'DELETE',
+    route: `${ROLE}/roleDefinitions/{id}`,
+    note: 'an unassigned custom role',
+    expect: adminOnly(204),
+    request: async (ctx) => ({ path: api(`${ROLE}/roleDefinitions/${await ctx.newRole()}`) }),
+  },
+  ...eligibilityRequestRows('role'),
+  ...activationRows('role'),
+  ...approvalRows('role'),
+  ...scheduleRows(ROLE, [
+    'roleEligibilitySchedules',
+    'roleEligibilityScheduleInstances',
+    'roleAssignmentSchedules',
+    'roleAssignmentScheduleInstances',
+  ]),
+
+  // Groups and privileged access groups
+  get('v1.0/groups', signedIn(200)),
+  {
+    method: 'POST',
+    route: 'v1.0/groups',
+    expect: adminOnly(201),
+    request: () => ({
+      path: api('v1.0/groups'),
+      body: { displayName: `Matrix ${randomUUID()}`, isAssignableToRole: true },
+    }),
+  },
+  {
+    method: 'GET',
+    route: 'v1.0/groups/{id}',
+    expect: signedIn(200),
+    request: (ctx) => ({ path: api(`v1.0/groups/${ctx.fx.group}`) }),
+  },
+  {
+    method: 'GET',
+    route: 'v1.0/groups/{id}/members',
+    expect: signedIn(200),
+    request: (ctx) => ({ path: api(`v1.0/groups/${ctx.fx.group}/members`) }),
+  },
+  {
+    method: 'POST',
+    route: 'v1.0/groups/{id}/members',
+    note: 'a new member',
+    expect: adminOnly(201),
+    request: (ctx) => ({
+      path: api(`v1.0/groups/${ctx.fx.group}/members`),
+      body: { memberId: randomUUID() },
+    }),
+  },
+  {
+    method: 'DELETE',
+    route: 'v1.0/groups/{id}/members/{memberId}',
+    expect: adminOnly(204),
+    request: async (ctx) => ({ path: api(`v1.0/groups/${ctx.fx.group}/members/${await ctx.newMember()}`) }),
+  },
+  ...eligibilityRequestRows('group'),
+  ...activationRows('group'),
+  ...approvalRows('group'),
+  ...scheduleRows(GROUP, [
+    'eligibilitySchedules',
+    'eligibilityScheduleInstances',
+    'assignmentSchedules',
+    'assignmentScheduleInstances',
+  ]),
+
+  // Policies
+  get(
+    'v1.0/policies/roleManagementPolicies',
+    signedIn(200),
+    "scopeId eq '/' and scopeType eq 'DirectoryRole'",
+    `${api('v1.0/policies/roleManagementPolicies')}${q("scopeId eq '/' and scopeType eq 'DirectoryRole'")}`,
+  ),
+  {
+    method: 'GET',
+    route: 'v1.0/policies/roleManagementPolicies/{id}',
+    expect: signedIn(200),
+    request: (ctx) => ({
+      path: api(`v1.0/policies/roleManagementPolicies/DirectoryRole_${ctx.fx.eligibleRole}`),
+    }),
+  },
+  {
+    method: 'PATCH',
+    route: 'v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}',
+    note: 'Expiration_EndUser_Assignment',
+    expect: adminOnly(200),
+    request: (ctx) => ({
+      path: api(
+        `v1.0/policies/roleManagementPolicies/DirectoryRole_${ctx.fx.eligibleRole}/rules/Expiration_EndUser_Assignment`,
+      ),
+      body: { maximumDuration: 'PT4H' },
+    }),
+  },
+  get(
+    'v1.0/policies/roleManagementPolicyAssignments',
+    signedIn(200),
+    "scopeId eq '/' and scopeType eq 'DirectoryRole'",
+    `${api('v1.0/policies/roleManagementPolicyAssignments')}${q("scopeId eq '/' and scopeType eq 'DirectoryRole'")}`,
+  ),
+
+  // Audit
+  get('v1.0/auditLogs/directoryAudits', readers(200)),
+  {
+    method: 'GET',
+    route: 'v1.0/auditLogs/directoryAudits/{id}',
+    expect: readers(200),
+    request: (ctx) => ({ path: api(`v1.0/auditLogs/directoryAudits/${ctx.fx.auditId}`) }),
+  },
+];
+
+/** `GET /api/v1.0/groups/{id}` and its note, as the README names a row. */
+export function rowLabel(row: MatrixRow): string {
+  const note = row.note ? ` (${row.note.replace(/\|/g, '\\|')})` : '';
+  return `\`${row.method} /api/${row.route}\`${note}`;
+}
+
+/** The README's table. */
+export function renderMatrix(rows: readonly MatrixRow[] = MATRIX): string {
+  const head = `| endpoint | ${PERSONAS.map((p) => HEADINGS[p]).join(' | ')} |`;
+  const rule = `|---|${PERSONAS.map(() => '---').join('|')}|`;
+  const body = rows.map((r) => `| ${rowLabel(r)} | ${PERSONAS.map((p) => r.expect[p]).join(' | ')} |`);
+  return [head, rule, ...body].join('\n');
+}
