@@ -106,6 +106,9 @@ export class PolicyService {
           { target: '@odata.type', message: 'must match the rule' },
         ]);
       }
+      // Nothing to change (e.g. the rule as it was read, sent back): no write, no audit row.
+      if (JSON.stringify(patched.rule) === JSON.stringify(old))
+        return { rule: old, policy: current.value, etag: current.etag };
       const now = this.deps.now();
       const policy: RoleManagementPolicy = {
         ...current.value,

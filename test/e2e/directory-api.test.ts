@@ -791,6 +791,19 @@ describe('policies', () => {
     expect(detailsOf(row).RuleId).toBe('Expiration_Admin_Eligibility');
   });
 
+  it('a rule sent back unchanged changes nothing: same ETag, no audit row', async () => {
+    const read = await api.call('megan', 'GET', policyUrl());
+    const rule = read.body.rules.find((r: { id: string }) => r.id === 'Notification_Admin_Admin_Eligibility');
+    const same = await asAdmin('PATCH', ruleUrl(rule.id), {
+      body: rule,
+      headers: { 'if-match': read.headers.get('etag') ?? '' },
+    });
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body).toEqual(rule);
+    expect(same.headers.get('etag')).toBe(read.headers.get('etag'));
+    expect(await auditRowsOf(same.correlationId)).toEqual([]);
+  });
+
   it('refuses bad rule edits: unknown rule 404, wrong fields 400, another type 400', async () => {
     expectError(
       await asAdmin('PATCH', ruleUrl('Expiration_Nobody'), { body: { maximumDuration: 'P1D' } }),
