@@ -47,6 +47,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const entry = options.entry ?? resolveAppEntry(options.appRoot);
   require(entry);
   if (registry.functions.size === 0) throw new Error(`The app at ${entry} registered no functions.`);
+  // As the worker does after loading: ask for the library's capabilities (this also locks app.setup).
+  const capabilities = (await registry.programmingModel?.getCapabilities?.({})) ?? {};
+  const streamUri = capabilities.HttpUri || undefined;
   // As the worker does once the app is loaded: `app.hook.appStart` handlers run before any trigger.
   for (const hook of registry.hooks.get('appStart') ?? []) {
     await hook({ hookData: {}, appHookData: {}, functionAppDirectory: options.appRoot });
@@ -57,7 +60,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     else if (level !== 'debug' && level !== 'trace') log(`[${fn}] ${message}`);
   });
   const scheduler = new DueScheduler(clock);
-  const server = new FunctionsHttpServer(registry, invoker, { routePrefix: hostJson.routePrefix, log });
+  const server = new FunctionsHttpServer(registry, invoker, {
+    routePrefix: hostJson.routePrefix,
+    log,
+    streamUri,
+  });
   server.addEndpoint((req) => clockEndpoint(req, clock));
 
   let origin = '';

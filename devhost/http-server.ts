@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import { relayedHeaders, StreamProxy, streamTriggerMetadata } from './http-stream';
 import { fromTypedData, type InvocationResult, type Invoker } from './invoke';
 import type { RegisteredFunction, Registry } from './registry';
 import { type CompiledRoute, compareRoutes, compileRoute, matchRoute } from './routes';
@@ -29,6 +31,8 @@ export type HostEndpoint = (req: RawRequest) => Promise<RawResponse | undefined>
 export interface HttpServerOptions {
   routePrefix: string;
   log: (line: string) => void;
+  /** The library's HTTP streaming endpoint, when the app enabled streaming (see http-stream.ts). */
+  streamUri?: string;
 }
 
 interface RouteTarget {
@@ -41,6 +45,7 @@ export class FunctionsHttpServer {
   private readonly endpoints: HostEndpoint[] = [];
   private server: http.Server | undefined;
   private readonly prefix: string;
+  private readonly proxy: StreamProxy | undefined;
 
   constructor(
     registry: Registry,
@@ -48,6 +53,7 @@ export class FunctionsHttpServer {
     private readonly options: HttpServerOptions,
   ) {
     this.prefix = options.routePrefix.replace(/^\/+|\/+$/g, '');
+    this.proxy = options.streamUri ? new StreamProxy(options.streamUri) : undefined;
     this.routes = registry
       .byTriggerType('httpTrigger')
       .map((fn) => {
@@ -82,6 +88,7 @@ export class FunctionsHttpServer {
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
+    this.proxy?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -130,22 +137,82 @@ export class FunctionsHttpServer {
       return;
     }
     const fn = match.target.fn;
+    if (this.proxy) {
+      const status = await this.invokeStreaming(this.proxy, fn, raw, match.params, res, requestId);
+      this.logLine(method, url.pathname, status, started, fn.metadata.name);
+      return;
+    }
     let answer: RawResponse;
     try {
       const result = await this.invoker.invoke(fn, { http: toRpcHttp(raw, match.params) });
       answer = fromRpcResponse(result);
     } catch (err) {
       this.options.log(`[devhost] ${fn.metadata.name} threw (request ${requestId}): ${errorText(err)}`);
-      answer = {
-        status: 500,
-        headers: { 'request-id': requestId },
-        body: json({
-          error: { code: 'InternalServerError', message: 'An unexpected error occurred.', requestId },
-        }),
-      };
+      answer = internalError(requestId);
     }
     send(res, answer);
     this.logLine(method, url.pathname, answer.status, started, fn.metadata.name);
+  }
+
+  // The function answers through the library's own server; its response is relayed as it streams.
+  private async invokeStreaming(
+    proxy: StreamProxy,
+    fn: RegisteredFunction,
+    raw: RawRequest,
+    params: Record<string, string>,
+    res: http.ServerResponse,
+    requestId: string,
+  ): Promise<number> {
+    const invocationId = randomUUID();
+    const forwarded = proxy.forward(invocationId, raw);
+    const invoked = this.invoker.invoke(
+      fn,
+      { http: toRpcHttp(raw, params) },
+      streamTriggerMetadata(raw, params),
+      invocationId,
+    );
+    const failed = (err: unknown): number => {
+      this.options.log(`[devhost] ${fn.metadata.name} threw (request ${requestId}): ${errorText(err)}`);
+      forwarded.abort();
+      if (res.headersSent) {
+        res.destroy(); // mid-body: the caller must see a broken transfer, not a short success
+        return res.statusCode;
+      }
+      send(res, internalError(requestId));
+      return 500;
+    };
+    const first = await Promise.race([
+      forwarded.response.then(
+        (r) => ({ kind: 'response' as const, r }),
+        (err: unknown) => ({ kind: 'proxyFailed' as const, err }),
+      ),
+      invoked.then(
+        (result) => ({ kind: 'done' as const, answered: result.handlerAnswered === true }),
+        (err: unknown) => ({ kind: 'failed' as const, err }),
+      ),
+    ]);
+    if (first.kind === 'failed') return failed(first.err);
+    if (first.kind === 'proxyFailed') return failed(first.err);
+    if (first.kind === 'done' && !first.answered) {
+      forwarded.abort(); // the library sends nothing for an empty answer
+      send(res, { status: 204 });
+      return 204;
+    }
+    let upstream: http.IncomingMessage;
+    try {
+      upstream = first.kind === 'response' ? first.r : await forwarded.response;
+    } catch (err) {
+      return failed(err);
+    }
+    res.writeHead(upstream.statusCode ?? 200, relayedHeaders(upstream));
+    const relay = pipeline(upstream, res).catch(() => undefined);
+    // A failing body stream fails the invocation after the headers went out.
+    const status = await invoked.then(
+      () => upstream.statusCode ?? 200,
+      (err: unknown) => failed(err),
+    );
+    await relay;
+    return status;
   }
 
   private route(
@@ -245,6 +312,16 @@ function send(res: http.ServerResponse, answer: RawResponse & { cookies?: string
 
 export function json(value: unknown): string {
   return JSON.stringify(value);
+}
+
+function internalError(requestId: string): RawResponse {
+  return {
+    status: 500,
+    headers: { 'request-id': requestId },
+    body: json({
+      error: { code: 'InternalServerError', message: 'An unexpected error occurred.', requestId },
+    }),
+  };
 }
 
 function notFound(requestId: string): RawResponse {

@@ -15,6 +15,8 @@ export interface RpcTypedData {
 export interface InvocationResult {
   returnValue?: RpcTypedData | null;
   outputData?: { name: string; data: RpcTypedData }[];
+  /** Whether the handler returned something (with HTTP streaming, the response went elsewhere). */
+  handlerAnswered?: boolean;
 }
 
 /** Supplies data for a non-trigger input binding (e.g. the durable client). */
@@ -39,20 +41,23 @@ export class Invoker {
     fn: RegisteredFunction,
     triggerData: RpcTypedData,
     triggerMetadata: Record<string, RpcTypedData> = {},
+    invocationId: string = randomUUID(),
   ): Promise<InvocationResult> {
-    const { invocation, context, result } = await this.run(fn, triggerData, triggerMetadata);
-    return (await invocation.getResponse(context, result)) as InvocationResult;
+    const { invocation, context, result } = await this.run(fn, triggerData, triggerMetadata, invocationId);
+    const response = (await invocation.getResponse(context, result)) as InvocationResult;
+    return { ...response, handlerAnswered: result !== undefined && result !== null };
   }
 
   /** Invokes and hands back the handler's own return value (the durable engine reads live objects). */
   async invokeRaw(fn: RegisteredFunction, triggerData: RpcTypedData): Promise<unknown> {
-    return (await this.run(fn, triggerData, {})).result;
+    return (await this.run(fn, triggerData, {}, randomUUID())).result;
   }
 
   private async run(
     fn: RegisteredFunction,
     triggerData: RpcTypedData,
     triggerMetadata: Record<string, RpcTypedData>,
+    invocationId: string,
   ): Promise<{ invocation: InvocationModel; context: unknown; result: unknown }> {
     const model = this.registry.programmingModel;
     if (!model) throw new Error('The app registered no programming model.');
@@ -62,7 +67,6 @@ export class Invoker {
       const provider = this.inputProviders.get(binding.type.toLowerCase());
       if (provider) inputData.push({ name, data: provider(binding, fn) });
     }
-    const invocationId = randomUUID();
     const coreCtx = {
       invocationId,
       metadata: { name: fn.metadata.name, bindings: fn.metadata.bindings },

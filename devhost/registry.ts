@@ -35,6 +35,8 @@ export interface ProgrammingModel {
   name: string;
   version: string;
   getInvocationModel(coreCtx: unknown): InvocationModel;
+  /** Called once the app is loaded; `HttpUri` in the answer turns on HTTP streaming. */
+  getCapabilities?(workerCapabilities: Record<string, string>): Promise<Record<string, string>>;
 }
 
 export type HookCallback = (context: unknown) => unknown;

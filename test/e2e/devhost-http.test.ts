@@ -147,3 +147,84 @@ describe('devhost quiet mode and real clock', () => {
     }
   });
 });
+
+describe('devhost HTTP streaming (app.setup({ enableHttpStream: true }))', () => {
+  const streamRoot = path.join(repoRoot, 'test', 'fixtures', 'stream-app');
+  const streamEntry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'stream-app', 'index.js');
+  let host: DevhostProcess;
+
+  beforeAll(async () => {
+    host = await startDevhost({ appRoot: streamRoot, entry: streamEntry });
+  });
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('relays the body while the function is still producing it', async () => {
+    const res = await fetch(`${host.baseUrl}/api/gated/g1`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    // The second part cannot exist yet: a buffering host would never hand over the first.
+    const first = await Promise.race([
+      reader.read(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('first chunk did not arrive: the host buffers')), 10_000),
+      ),
+    ]);
+    expect(decoder.decode(first.value)).toBe('first part\n');
+    expect((await fetch(`${host.baseUrl}/api/open/g1`, { method: 'POST' })).status).toBe(204);
+    let rest = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest += decoder.decode(value, { stream: true });
+    }
+    expect(rest).toBe('second part\n');
+  });
+
+  it('streams an async iterable body of many chunks in order', async () => {
+    const text = await (await fetch(`${host.baseUrl}/api/count/20000`)).text();
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(20000);
+    expect(lines[0]).toBe('line 0');
+    expect(lines[19999]).toBe('line 19999');
+  });
+
+  it('still passes route parameters, query, headers and request bodies', async () => {
+    const res = await fetch(`${host.baseUrl}/api/echo/7?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-sample': 'hi' },
+      body: JSON.stringify({ a: 'ü' }),
+    });
+    expect(res.headers.get('x-ms-invocation-id')).toBeNull();
+    expect(await readJson(res)).toEqual({
+      params: { id: '7' },
+      query: { x: '1' },
+      header: 'hi',
+      body: { a: 'ü' },
+    });
+  });
+
+  it('answers 500 without internals when the handler throws, 204 when it returns nothing', async () => {
+    const boom = await fetch(`${host.baseUrl}/api/boom`);
+    expect(boom.status).toBe(500);
+    expect(await boom.text()).not.toContain('secret internals');
+    expect((await fetch(`${host.baseUrl}/api/nothing`)).status).toBe(204);
+  });
+
+  it('breaks the transfer when the body fails midway instead of ending it as a success', async () => {
+    const res = await fetch(`${host.baseUrl}/api/fails-midway/g2`);
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('partial');
+    expect((await fetch(`${host.baseUrl}/api/open/g2`, { method: 'POST' })).status).toBe(204);
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return 'ended as a success';
+      })(),
+    ).rejects.toThrow();
+    await host.waitForOutput(/storage went away/);
+  });
+});
