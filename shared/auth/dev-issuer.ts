@@ -26,12 +26,16 @@ export function devKeyDir(dir = authSettings().DEV_ISSUER_KEY_DIR): string {
   return path.resolve(process.cwd(), dir);
 }
 
-// Keyed by dir; the PEM text is the cache stamp, so a replaced key file is noticed (dev only:
-// one small read per verification).
-const cache = new Map<string, { pem: string; keys: DevKeys }>();
+// Keyed by dir; the PEM text is the cache stamp, so a replaced key file is noticed within a few
+// seconds (the file is read at most once per RECHECK_MS, not once per verification: under load the
+// reads cost more than the signature checks).
+const cache = new Map<string, { pem: string; keys: DevKeys; checkedAt: number }>();
+const RECHECK_MS = 5_000;
 
-/** Loads the key pair from `dir`, generating it on first use. */
-export async function loadDevKeys(dir = devKeyDir()): Promise<DevKeys> {
+/** Loads the key pair from `dir`, generating it on first use; re-reads it when older than `maxAgeMs`. */
+export async function loadDevKeys(dir = devKeyDir(), maxAgeMs = RECHECK_MS): Promise<DevKeys> {
+  const recent = cache.get(dir);
+  if (recent && performance.now() - recent.checkedAt < maxAgeMs) return recent.keys;
   const file = path.join(dir, PRIVATE_FILE);
   let pem = await fs.readFile(file, 'utf8').catch(() => undefined);
   if (pem === undefined) {
@@ -39,13 +43,16 @@ export async function loadDevKeys(dir = devKeyDir()): Promise<DevKeys> {
     pem = await fs.readFile(file, 'utf8');
   }
   const hit = cache.get(dir);
-  if (hit?.pem === pem) return hit.keys;
+  if (hit?.pem === pem) {
+    hit.checkedAt = performance.now();
+    return hit.keys;
+  }
   const privateKey = createPrivateKey(pem);
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
   const publicJwk: JWK = { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: DEV_KEY_ALG, use: 'sig' };
   await writePublicJwk(dir, publicJwk);
   const keys = { privateKey, publicJwk, keySet: createLocalJWKSet({ keys: [publicJwk] }) };
-  cache.set(dir, { pem, keys });
+  cache.set(dir, { pem, keys, checkedAt: performance.now() });
   return keys;
 }
 
@@ -76,7 +83,7 @@ export async function mintDevToken(
 ): Promise<string> {
   const who = typeof user === 'string' ? demoUser(user) : user;
   if (!who) throw new Error(`unknown demo user '${String(user)}'`);
-  const keys = await loadDevKeys(devKeyDir(options.keyDir));
+  const keys = await loadDevKeys(devKeyDir(options.keyDir), 0); // always the key file as it is now
   const iat = Math.floor((options.at ?? now()).getTime() / 1000);
   const authTime = options.authTime ? Math.floor(options.authTime.getTime() / 1000) : iat;
   const minutes = options.minutes ?? 60;

@@ -27,7 +27,10 @@ export async function startBenchHost(options: {
   entry?: string;
   env: Record<string, string>;
 }): Promise<BenchHost> {
+  // BENCH_HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the host under load.
+  const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = [
+    ...nodeArgs,
     path.join(repoRoot, 'dist', 'devhost', 'cli.js'),
     '--app-root',
     options.appRoot,
