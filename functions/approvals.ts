@@ -4,27 +4,29 @@
 //   GET   /v1.0/roleManagement/directory/roleAssignmentApprovals/filterByCurrentUser(on='approver')
 // (and the same under /identityGovernance/privilegedAccess/group/assignmentApprovals). The first
 // decision wins (a later one gets 409); nobody decides their own request, administrators included.
+// Deciding is shared/activation/decide-approval.ts, as for approval links and the chat webhook.
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { ActivationEvent } from '../orchestrations/activation-contract';
-import {
-  type ApprovalRow,
-  DecisionConflictError,
-  getApproval,
-  pendingApprovalIds,
-  saveSteps,
-} from '../shared/activation/approvals-repo';
-import { auditStep, displayNameOf } from '../shared/activation/audit-steps';
-import { getRequest } from '../shared/activation/requests-repo';
+import { type ApprovalRow, getApproval, pendingApprovalIds } from '../shared/activation/approvals-repo';
+import { decideApproval, type RaiseDecision } from '../shared/activation/decide-approval';
 import { authenticate } from '../shared/auth/authenticate';
-import { now } from '../shared/clock';
-import { badRequest, conflict, forbidden, notFound } from '../shared/http/errors';
+import { notFound } from '../shared/http/errors';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { ciEnum, readJsonBody } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
 
 const client = df.input.durableClient();
+
+/** Hands a decision to the request's orchestration (also used by approval links and the webhook). */
+export function raiseDecision(context: InvocationContext): RaiseDecision {
+  return (requestId, decision) =>
+    df.getClient(context).raiseEvent(requestId, ActivationEvent.ApprovalDecided, decision);
+}
+
+/** The durable client binding that `raiseDecision` needs. */
+export const decisionClientInput = client;
 export const StepDecision = z
   .strictObject({ reviewResult: ciEnum(['Approve', 'Deny']), justification: z.string().max(500).nullish() })
   .meta({ id: 'approvalStep_input' });
@@ -105,62 +107,18 @@ function register(base: string, name: string) {
     handler: httpHandler(async (req: HttpRequest, context: InvocationContext) => {
       const caller = await authenticate(req);
       const decision = await readJsonBody(req, StepDecision);
-      const a = await getApproval(req.params.id);
-      const step = a?.steps.find((s) => s.id === req.params.stepId);
-      if (!a || !step || (a.requesterId !== caller.id && !step.approverIds.includes(caller.id))) {
-        throw notFound('No such approval step is visible to the caller.');
-      }
-      if (a.requesterId === caller.id) throw forbidden('Nobody approves their own request.');
-      if (step.status !== 'InProgress')
-        throw conflict('This step has already been decided.', 'ApprovalStepAlreadyDecided');
-      if (now().getTime() >= Date.parse(a.expiresDateTime))
-        throw conflict('This approval has expired.', 'ApprovalExpired');
-      if (step.isApproverJustificationRequired && !decision.justification?.trim()) {
-        throw badRequest('A justification is required for this decision.', [
-          { target: 'justification', message: 'Required by the policy.' },
-        ]);
-      }
-      const at = now().toISOString();
-      const reviewerName = (await displayNameOf(caller.id)) ?? caller.name;
-      const decided = a.steps.map((s) =>
-        s.id === step.id
-          ? {
-              ...s,
-              status: 'Completed' as const,
-              reviewResult: decision.reviewResult,
-              reviewedBy: { id: caller.id, displayName: reviewerName },
-              reviewedDateTime: at,
-              justification: decision.justification ?? null,
-            }
-          : s,
+      await decideApproval(
+        {
+          approvalId: req.params.id,
+          stepId: req.params.stepId,
+          approverId: caller.id,
+          approverName: caller.name,
+          reviewResult: decision.reviewResult,
+          justification: decision.justification,
+          channel: 'portal',
+        },
+        raiseDecision(context),
       );
-      try {
-        await saveSteps(a, decided);
-      } catch (err) {
-        if (err instanceof DecisionConflictError) throw conflict(err.message, 'ApprovalStepAlreadyDecided');
-        throw err;
-      }
-      const request = await getRequest(a.requestId);
-      if (request) {
-        await auditStep({
-          requestId: a.requestId,
-          step: `Decision-${decision.reviewResult}`,
-          at,
-          activity:
-            decision.reviewResult === 'Approve'
-              ? 'Approve request (PIM activation)'
-              : 'Deny request (PIM activation)',
-          target: request.target,
-          principalId: request.principalId,
-          initiatedBy: caller.id,
-          details: { ApproverJustification: decision.justification },
-        });
-      }
-      await df.getClient(context).raiseEvent(a.requestId, ActivationEvent.ApprovalDecided, {
-        reviewResult: decision.reviewResult,
-        approverId: caller.id,
-        justification: decision.justification ?? undefined,
-      });
       return noContent();
     }),
   });

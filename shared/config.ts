@@ -35,6 +35,38 @@ const Settings = z.object({
   BOOTSTRAP_ADMIN_IDS: commaList()
     .pipe(z.array(z.guid('BOOTSTRAP_ADMIN_IDS must be object ids (GUIDs)')))
     .transform((ids) => ids.map((id) => id.toLowerCase())),
+  // Notifications (shared/notify). Mail goes out only when SMTP_HOST is set; links in mails start
+  // with PUBLIC_BASE_URL. SMTP_SECURE = TLS from the first byte (port 465); otherwise STARTTLS is
+  // used when offered and required with SMTP_REQUIRE_TLS.
+  PUBLIC_BASE_URL: z.url().default('http://localhost:7071'),
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_SECURE: z.stringbool().default(false),
+  SMTP_REQUIRE_TLS: z.stringbool().default(false),
+  SMTP_TLS_REJECT_UNAUTHORIZED: z.stringbool().default(true),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  MAIL_FROM: z.string().default('JIT Access <pim-noreply@localhost>'),
+  // Who gets the admins' mails (activations, connector alerts); else the bootstrap admins' addresses.
+  NOTIFY_ADMIN_EMAILS: commaList(),
+  // Approval links: HMAC key (base64 of >= 32 bytes) and lifetime (never past the approval's expiry).
+  APPROVAL_LINK_KEY: z.string().optional(),
+  APPROVAL_LINK_TTL_MINUTES: z.coerce.number().int().min(1).default(1440),
+  // Chat tools deciding approvals: `name:secret` pairs, comma-separated (secrets of >= 16 characters).
+  APPROVAL_WEBHOOK_SECRETS: commaList().pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}:\S{16,}$/, 'entries must be name:secret (secret of 16+ characters)'),
+    ),
+  ),
+  // Seals the secrets of subscriptions and connectors at rest (base64 of exactly 32 bytes).
+  NOTIFY_ENCRYPTION_KEY: z.string().optional(),
+  // Outgoing webhooks and grant connectors: per-attempt timeout, durable retries, plain http allowed.
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  WEBHOOK_RETRY_FIRST_MS: z.coerce.number().int().min(10).default(5_000),
+  WEBHOOK_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
 });
 
 const AuthSettings = Settings.pick({

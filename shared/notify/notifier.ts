@@ -1,7 +1,8 @@
 // One interface for every lifecycle notice (activation requested, approved, denied, activated,
-// expiring soon, deactivated, expired, revoked, eligibility changes). The notifications issue adds
-// mail and webhook channels behind it; until then notices are logged (and audited by the caller).
+// expiring soon, deactivated, expired, revoked, eligibility changes, a connector that gave up).
+// Mail and webhook channels sit behind it (./channels); with none configured notices are logged.
 // A failing channel never throws into a grant or a revoke: send() reports, it does not fail.
+import type { Target } from '../domain/schedules';
 
 export type NoticeEvent =
   | 'eligibilityAssigned'
@@ -13,7 +14,22 @@ export type NoticeEvent =
   | 'expiringSoon'
   | 'deactivated'
   | 'expired'
-  | 'revoked';
+  | 'revoked'
+  | 'connectorFailed';
+
+export const NOTICE_EVENTS: readonly NoticeEvent[] = [
+  'eligibilityAssigned',
+  'eligibilityRemoved',
+  'activationRequested',
+  'approved',
+  'denied',
+  'activated',
+  'expiringSoon',
+  'deactivated',
+  'expired',
+  'revoked',
+  'connectorFailed',
+];
 
 export interface Notice {
   event: NoticeEvent;
@@ -26,6 +42,12 @@ export interface Notice {
   by?: string;
   justification?: string;
   ticketNumber?: string;
+  /** The role or group (ids), when the notice is about one. */
+  target?: Target;
+  /** When it happened (the orchestration's time). */
+  at?: string;
+  /** For connectorFailed: which connector, and whether the grant or the revoke failed. */
+  connector?: { id: string; displayName: string; action: 'grant' | 'revoke'; error: string };
 }
 
 export interface DeliveryReport {

@@ -1,0 +1,177 @@
+// Approve/deny links from approvers' mails (API.md "Approvals from outside the portal"):
+//   GET  /v1.0/approvalLinks/{token}  a confirmation page; decides nothing (mail scanners prefetch links)
+//   POST /v1.0/approvalLinks/{token}  decides, once: {justification} as a form field or JSON
+// The token is the approver's credential for this one decision (signed, expiring, single-use, bound
+// to approver, approval, step and decision); if a bearer token is sent too, it must be the same
+// person. Browsers get HTML pages, other clients Graph's JSON envelope.
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { targetDisplayName } from '../shared/activation/audit-steps';
+import { checkDecision, decideApproval } from '../shared/activation/decide-approval';
+import { getRequest } from '../shared/activation/requests-repo';
+import { authenticate } from '../shared/auth/authenticate';
+import { now } from '../shared/clock';
+import { badRequest, conflict, forbidden, HttpError, notFound } from '../shared/http/errors';
+import { httpHandler, json } from '../shared/http/handler';
+import { parseOrThrow } from '../shared/http/validation';
+import {
+  type ApprovalLinkClaims,
+  LinkError,
+  LinksNotConfiguredError,
+  verifyLinkToken,
+} from '../shared/notify/approval-links';
+import { nameOf, person, scopeOf } from '../shared/notify/facts';
+import { html } from '../shared/notify/html';
+import { useOnce, wasUsed } from '../shared/notify/one-time';
+import { confirmPage, page } from '../shared/notify/pages';
+import { registerOperation } from '../shared/openapi/registry';
+import { decisionClientInput, raiseDecision } from './approvals';
+
+const ROUTE = 'v1.0/approvalLinks/{token}';
+const MAX_FORM_BYTES = 4096;
+
+const LinkDecision = z
+  .object({ justification: z.string().max(500).nullish() })
+  .meta({ id: 'approvalLink_input' });
+
+registerOperation({
+  method: 'get',
+  path: '/v1.0/approvalLinks/{token}',
+  summary: 'Confirmation page of an approve/deny link from a mail (decides nothing)',
+  tags: ['approvals'],
+  anonymous: true,
+  responses: {
+    200: 'HTML confirmation page',
+    401: 'Expired or tampered link',
+    403: 'Not an approver, or the requester',
+    409: 'Link already used, or step already decided',
+  },
+});
+registerOperation({
+  method: 'post',
+  path: '/v1.0/approvalLinks/{token}',
+  summary: 'Decide with an approve/deny link (once)',
+  tags: ['approvals'],
+  anonymous: true,
+  requestBody: LinkDecision,
+  responses: {
+    200: 'Decided',
+    400: 'Justification required',
+    401: 'Expired or tampered link',
+    403: 'Not an approver, the requester, or a signed-in caller other than the link’s approver',
+    409: 'Link already used, or step already decided',
+  },
+});
+
+const wantsHtml = (req: HttpRequest) => /text\/html/i.test(req.headers.get('accept') ?? '');
+
+async function claimsOf(token: string): Promise<ApprovalLinkClaims> {
+  try {
+    return await verifyLinkToken(token, now());
+  } catch (err) {
+    if (err instanceof LinksNotConfiguredError) throw notFound('Approval links are not enabled.');
+    if (err instanceof LinkError) {
+      throw new HttpError(
+        401,
+        err.problem === 'expired' ? 'ApprovalLinkExpired' : 'InvalidApprovalLink',
+        err.message,
+      );
+    }
+    throw err;
+  }
+}
+
+const alreadyUsed = () => conflict('This approval link has already been used.', 'ApprovalLinkAlreadyUsed');
+
+async function justificationOf(req: HttpRequest): Promise<string | null | undefined> {
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_FORM_BYTES) throw badRequest('The request body is too large.');
+  if (text.trim() === '') return undefined;
+  const type = req.headers.get('content-type') ?? '';
+  if (/application\/x-www-form-urlencoded/i.test(type)) {
+    return parseOrThrow(LinkDecision, { justification: new URLSearchParams(text).get('justification') })
+      .justification;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badRequest('The request body is neither a form nor JSON.');
+  }
+  return parseOrThrow(LinkDecision, value).justification;
+}
+
+/** Errors as a page for browsers, as Graph's envelope for everyone else. */
+function respond(fn: (req: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>) {
+  return httpHandler(async (req, context) => {
+    try {
+      return await fn(req, context);
+    } catch (err) {
+      if (err instanceof HttpError && wantsHtml(req)) {
+        return page(err.status, 'This link cannot be used', html`<p>${err.message}</p>`);
+      }
+      throw err;
+    }
+  });
+}
+
+app.http('approvalLinkPage', {
+  route: ROUTE,
+  methods: ['GET'],
+  handler: respond(async (req) => {
+    const claims = await claimsOf(req.params.token);
+    if (await wasUsed('link', claims.jti)) throw alreadyUsed();
+    const { approval, step } = await checkDecision({ ...claims, channel: 'link' });
+    const request = await getRequest(approval.requestId);
+    const facts = {
+      decision: claims.decision,
+      approverName: nameOf(await person(claims.approverId)),
+      requesterName: nameOf(await person(approval.requesterId)),
+      roleName: (request ? await targetDisplayName(request.target) : null) ?? 'unknown role',
+      scope: scopeOf(request?.target),
+      justification: request?.justification ?? null,
+      ticket: request?.ticketInfo?.ticketNumber ?? null,
+      justificationRequired: step.isApproverJustificationRequired,
+    };
+    if (wantsHtml(req)) return confirmPage(facts);
+    return json(200, { ...facts, approvalId: approval.id, stepId: step.id, status: step.status });
+  }),
+});
+
+app.http('approvalLinkDecide', {
+  route: ROUTE,
+  methods: ['POST'],
+  extraInputs: [decisionClientInput],
+  handler: respond(async (req, context) => {
+    const claims = await claimsOf(req.params.token);
+    if (req.headers.get('authorization')) {
+      const caller = await authenticate(req);
+      if (caller.id !== claims.approverId) throw forbidden('This link belongs to another approver.');
+    }
+    const justification = await justificationOf(req);
+    const input = {
+      approvalId: claims.approvalId,
+      stepId: claims.stepId,
+      approverId: claims.approverId,
+      reviewResult: claims.decision,
+      justification,
+      channel: 'link' as const,
+    };
+    // Everything that could refuse the decision is checked before the link is spent.
+    await checkDecision(input);
+    if (!(await useOnce('link', claims.jti, now(), claims.approverId))) throw alreadyUsed();
+    const decided = await decideApproval(input, raiseDecision(context));
+    if (wantsHtml(req)) {
+      const done = claims.decision === 'Approve' ? 'Approved' : 'Denied';
+      return page(200, done, html`<p>Your decision was recorded. You can close this page.</p>`);
+    }
+    return json(200, {
+      approvalId: decided.approval.id,
+      stepId: decided.step.id,
+      status: decided.step.status,
+      reviewResult: decided.step.reviewResult,
+      reviewedBy: decided.step.reviewedBy,
+      reviewedDateTime: decided.step.reviewedDateTime,
+    });
+  }),
+});

@@ -1,0 +1,115 @@
+// Grant connectors follow each activation, one small orchestration per request and connector:
+//   1. grant  - POST the grant to the target system, retried with back-off
+//   2. wait   - for the activation's revoke (raised when it ends, however it ends)
+//   3. revoke - POST the revoke, retried with back-off
+// A step that still fails after the last retry raises an alert row and mails the admins; the
+// activation never waits for any of it, and access itself is decided by the store, not the target.
+// One instance per request and connector keeps grant and revoke in order at the target.
+
+import type { DurableClient, OrchestrationContext } from 'durable-functions';
+import * as df from 'durable-functions';
+import type { Target } from '../shared/domain/schedules';
+import { type ConnectorCall, callConnector, connectorGaveUp } from '../shared/notify/connector-calls';
+import { connectorsFor, recordRun, runsOf } from '../shared/notify/connectors';
+import { safeMessage } from '../shared/notify/http-post';
+import { retryPlan, startNotices } from './notifications';
+import { type RetryPlan, startOnce } from './start-once';
+
+export const CONNECTOR_ORCHESTRATOR = 'connector-sync';
+const CALL = 'connector-call';
+const GAVE_UP = 'connector-gaveUp';
+const REVOKE_EVENT = 'Revoke';
+
+interface ConnectorRun {
+  grant: ConnectorCall;
+  retry: RetryPlan;
+}
+
+interface RevokeSignal {
+  at: string;
+  reason: string;
+}
+
+const STORAGE_RETRY = new df.RetryOptions(2_000, 5);
+STORAGE_RETRY.backoffCoefficient = 2;
+
+df.app.orchestration(CONNECTOR_ORCHESTRATOR, function* (context: OrchestrationContext) {
+  const run = context.df.getInput() as ConnectorRun;
+  const retry = new df.RetryOptions(run.retry.firstMs, run.retry.attempts);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 10 * 60_000;
+
+  function* callOrAlert(call: ConnectorCall): Generator<df.Task, string, unknown> {
+    try {
+      return (yield context.df.callActivityWithRetry(CALL, retry, call)) as string;
+    } catch (err) {
+      yield context.df.callActivityWithRetry(GAVE_UP, STORAGE_RETRY, { call, error: safeMessage(err) });
+      return 'alerted';
+    }
+  }
+
+  yield* callOrAlert(run.grant);
+  const revoke = (yield context.df.waitForExternalEvent(REVOKE_EVENT)) as RevokeSignal;
+  yield* callOrAlert({ ...run.grant, action: 'revoke', at: revoke.at, reason: revoke.reason });
+  return 'done';
+});
+
+df.app.activity(CALL, { handler: (call: ConnectorCall) => callConnector(call) });
+df.app.activity(GAVE_UP, {
+  extraInputs: [df.input.durableClient()],
+  handler: async ({ call, error }: { call: ConnectorCall; error: string }, context) => {
+    const notice = await connectorGaveUp(call, error);
+    await startNotices(df.getClient(context), notice);
+  },
+});
+
+const instanceOf = (requestId: string, connectorId: string) => `connector-${requestId}-${connectorId}`;
+
+/** After a grant: one sync orchestration per connector of the target (from an activity). */
+export async function startConnectorRuns(
+  client: DurableClient,
+  grant: {
+    requestId: string;
+    principalId: string;
+    target: Target;
+    startDateTime: string;
+    endDateTime: string;
+  },
+): Promise<number> {
+  const connectors = await connectorsFor(grant.target);
+  for (const c of connectors) {
+    const instanceId = instanceOf(grant.requestId, c.id);
+    await recordRun(grant.requestId, c.id, instanceId);
+    const call: ConnectorCall = {
+      requestId: grant.requestId,
+      connectorId: c.id,
+      action: 'grant',
+      principalId: grant.principalId,
+      target: grant.target,
+      startDateTime: grant.startDateTime,
+      endDateTime: grant.endDateTime,
+      at: grant.startDateTime,
+    };
+    await startOnce(client, CONNECTOR_ORCHESTRATOR, instanceId, {
+      grant: call,
+      retry: retryPlan(),
+    } satisfies ConnectorRun);
+  }
+  return connectors.length;
+}
+
+/** After a revoke: tells every connector the grant went to (from an activity). Raising twice is harmless. */
+export async function revokeConnectorRuns(
+  client: DurableClient,
+  revoke: { requestId: string; at: string; reason: string },
+): Promise<number> {
+  const runs = await runsOf(revoke.requestId);
+  for (const r of runs) {
+    const signal: RevokeSignal = { at: revoke.at, reason: revoke.reason };
+    await client.raiseEvent(r.instanceId, REVOKE_EVENT, signal).catch((err: unknown) => {
+      // Already finished (a re-run of this activity): nothing left to tell it.
+      if (!(err instanceof Error && /HTTP 410/.test(err.message))) throw err;
+    });
+  }
+  return runs.length;
+}

@@ -1,0 +1,178 @@
+// A notice becomes deliveries (one mail per approver, one to the requester, one to the admins, one
+// POST per matching subscription), each sent on its own so that one slow or failing channel holds
+// up no other. `deliver` sends one and throws on failure, for the caller's durable retry; a
+// delivery that already went out (an activity re-run after a crash) is not sent again.
+import { createHash, randomUUID } from 'node:crypto';
+import { now } from '../clock';
+import { settings } from '../config';
+import { linksConfigured, linkUrl, mintLinkToken } from './approval-links';
+import { auditDelivery } from './audit';
+import { gatherFacts, type NoticeFacts, person } from './facts';
+import { DeliveryError, postSigned, safeMessage } from './http-post';
+import { mailConfigured, sendMail } from './mail';
+import type { Notice } from './notifier';
+import { payloadFor } from './payloads';
+import { getSubscription, subscriptionsFor } from './subscriptions';
+import { notifyTable, statusCode } from './tables';
+import { AUDIENCES, type Audience, type DecisionLinks, renderMail } from './templates';
+
+export type Delivery =
+  | { channel: 'mail'; audience: Audience; to: string[]; approverId?: string }
+  | { channel: 'webhook'; subscriptionId: string };
+
+export interface DeliveryJob {
+  /** Identifies the notice: event, subject and (for repeated events) what makes it distinct. */
+  noticeKey: string;
+  facts: NoticeFacts;
+  delivery: Delivery;
+}
+
+export function noticeKey(n: Notice): string {
+  const extra =
+    n.event === 'expiringSoon'
+      ? `@${n.endDateTime ?? ''}`
+      : n.connector
+        ? `@${n.connector.id}/${n.connector.action}`
+        : '';
+  return `${n.subjectId}|${n.event}${extra}`;
+}
+
+const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
+
+/** Stable id of one delivery: names its durable instance, its "sent" mark and its audit row. */
+export function deliveryId(job: Pick<DeliveryJob, 'noticeKey' | 'delivery'>): string {
+  const d = job.delivery;
+  return hash(
+    `${job.noticeKey}|${d.channel === 'mail' ? `mail|${d.audience}|${d.to.join(',')}` : `webhook|${d.subscriptionId}`}`,
+  );
+}
+
+async function adminEmails(): Promise<string[]> {
+  const listed = settings().NOTIFY_ADMIN_EMAILS;
+  if (listed.length > 0) return listed;
+  const admins = await Promise.all(settings().BOOTSTRAP_ADMIN_IDS.map(person));
+  return admins.map((a) => a.email).filter((e): e is string => e !== null);
+}
+
+export async function planNotice(notice: Notice): Promise<{ facts: NoticeFacts; deliveries: Delivery[] }> {
+  const facts = await gatherFacts(notice);
+  const deliveries: Delivery[] = [];
+  if (mailConfigured()) {
+    for (const audience of AUDIENCES[notice.event]) {
+      if (audience === 'approver') {
+        for (const approver of facts.approval?.approvers ?? []) {
+          // Nobody approves their own request, so the requester never gets decision links.
+          if (!approver.email || approver.id.toLowerCase() === facts.principal.id.toLowerCase()) continue;
+          deliveries.push({ channel: 'mail', audience, to: [approver.email], approverId: approver.id });
+        }
+      } else if (audience === 'requester') {
+        if (facts.principal.email)
+          deliveries.push({ channel: 'mail', audience, to: [facts.principal.email] });
+      } else {
+        const to = await adminEmails();
+        if (to.length > 0) deliveries.push({ channel: 'mail', audience, to });
+      }
+    }
+  }
+  for (const s of await subscriptionsFor(notice.event)) {
+    deliveries.push({ channel: 'webhook', subscriptionId: s.id });
+  }
+  return { facts, deliveries };
+}
+
+async function links(f: NoticeFacts, approverId: string | undefined): Promise<DecisionLinks | undefined> {
+  if (!approverId || !f.approval || !linksConfigured()) return undefined;
+  const claims = { approverId, approvalId: f.approval.id, stepId: f.approval.stepId };
+  const expires = new Date(f.approval.expiresDateTime);
+  return {
+    approve: linkUrl(await mintLinkToken({ ...claims, decision: 'Approve' }, now(), expires)),
+    deny: linkUrl(await mintLinkToken({ ...claims, decision: 'Deny' }, now(), expires)),
+  };
+}
+
+async function alreadySent(subjectId: string, id: string): Promise<boolean> {
+  try {
+    await (await notifyTable('deliveries')).getEntity(subjectId, id);
+    return true;
+  } catch (err) {
+    if (statusCode(err) === 404) return false;
+    throw err;
+  }
+}
+
+async function markSent(subjectId: string, id: string): Promise<void> {
+  await (await notifyTable('deliveries')).upsertEntity(
+    { partitionKey: subjectId, rowKey: id, sentDateTime: now().toISOString() },
+    'Replace',
+  );
+}
+
+function describe(job: DeliveryJob): Record<string, string> {
+  const d = job.delivery;
+  return d.channel === 'mail'
+    ? {
+        Channel: 'mail',
+        NotificationEvent: job.facts.event,
+        Audience: d.audience,
+        Recipients: d.to.join(', '),
+      }
+    : { Channel: 'webhook', NotificationEvent: job.facts.event, SubscriptionId: d.subscriptionId };
+}
+
+/** Sends one delivery; 'skipped' when it already went out or its subscription is gone. */
+export async function deliver(job: DeliveryJob): Promise<'sent' | 'skipped'> {
+  const id = deliveryId(job);
+  const f = job.facts;
+  if (await alreadySent(f.subjectId, id)) return 'skipped';
+  const d = job.delivery;
+  const audit = {
+    requestId: f.subjectId,
+    principalId: f.principal.id,
+    target: f.target,
+    details: describe(job),
+  };
+  try {
+    if (d.channel === 'mail') {
+      await sendMail(d.to, renderMail(f, d.audience, await links(f, d.approverId)), id);
+    } else {
+      const sub = await getSubscription(d.subscriptionId);
+      if (!sub) return 'skipped';
+      await postSigned(sub.url, sub.secret, payloadFor(sub.format, f, id), now(), {
+        'x-jit-event': f.event,
+        'x-jit-delivery': id,
+      });
+    }
+  } catch (err) {
+    const reason = safeMessage(err);
+    await auditDelivery({
+      ...audit,
+      id: randomUUID(),
+      activity: `Notification attempt failed (${d.channel})`,
+      result: 'failure',
+      reason,
+    });
+    throw new DeliveryError(reason);
+  }
+  await markSent(f.subjectId, id);
+  await auditDelivery({
+    ...audit,
+    id: `${f.subjectId}-notice-${id}`,
+    activity: `Notification sent (${d.channel})`,
+    result: 'success',
+  });
+  return 'sent';
+}
+
+/** After the last retry: one more audit row saying the notice was not delivered. */
+export async function giveUp(job: DeliveryJob, error: string): Promise<void> {
+  await auditDelivery({
+    id: `${job.facts.subjectId}-notice-${deliveryId(job)}-failed`,
+    activity: `Notification not delivered (${job.delivery.channel})`,
+    requestId: job.facts.subjectId,
+    principalId: job.facts.principal.id,
+    target: job.facts.target,
+    result: 'failure',
+    reason: safeMessage(error),
+    details: describe(job),
+  });
+}

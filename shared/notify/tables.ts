@@ -1,0 +1,25 @@
+// The notification slice's own tables (TABLE_PREFIX applies), created once per process on first use.
+import type { TableClient } from '@azure/data-tables';
+import { tableClient } from '../storage/connection';
+import { ensureTable } from '../storage/tables';
+
+const NAMES = {
+  subscriptions: 'JitNotifySubscriptions',
+  connectors: 'JitGrantConnectors',
+  connectorRuns: 'JitConnectorRuns',
+  alerts: 'JitNotifyAlerts',
+  deliveries: 'JitNotifyDeliveries',
+  uses: 'JitOneTimeUses',
+} as const;
+
+export type NotifyTable = keyof typeof NAMES;
+
+export async function notifyTable(name: NotifyTable): Promise<TableClient> {
+  const t = tableClient(NAMES[name]);
+  await ensureTable(t);
+  return t;
+}
+
+export function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
