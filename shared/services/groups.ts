@@ -3,7 +3,7 @@
 // PIM for Groups uses, so members and activated members are found and checked the same way.
 // Roles are assigned to a group with a role assignment request whose principalId is the group.
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { ConflictError, LastAdministratorError, NotFoundError, ValidationError } from '../domain/errors';
 import { CreateGroupInput, defaultMailNickname, type Group } from '../domain/groups';
 import { isObjectId } from '../domain/ids';
 import { defaultPolicy } from '../domain/policy';
@@ -14,6 +14,7 @@ import { GROUP_RK } from '../storage/role-management-keys';
 import { event, principalResource } from './audit-events';
 import type { OperationContext } from './context';
 import type { ServiceDeps } from './deps';
+import { requireOtherGroupAdmin } from './last-admin';
 import { withRetry } from './retry';
 import { parseInput, pathId } from './validation';
 
@@ -174,6 +175,33 @@ export class GroupService {
         await repo.schedules({ kind: 'group', id }, 'assignment', { principalId, notEndedAt: now })
       ).filter((s) => s.value.target.kind === 'group' && s.value.target.accessId === 'member');
       if (current.length === 0) throw notAMember(memberId);
+      const targets = [
+        { id, type: 'Group', displayName: group.value.displayName },
+        await principalResource(this.deps.stores, principalId),
+      ];
+      try {
+        await requireOtherGroupAdmin(
+          this.deps.stores,
+          id,
+          current.map((s) => s.value),
+          now,
+        );
+      } catch (err) {
+        // A refused removal is a security signal: audited, though nothing changed.
+        if (err instanceof LastAdministratorError) {
+          await this.deps.stores.audit.append([
+            event(ctx, now, {
+              category: 'GroupManagement',
+              activityDisplayName: 'Remove member from group failed',
+              operationType: 'Delete',
+              targets,
+              result: 'failure',
+              resultReason: err.message,
+            }),
+          ]);
+        }
+        throw err;
+      }
       await repo.commit(
         { kind: 'group', id },
         {
@@ -184,10 +212,7 @@ export class GroupService {
               category: 'GroupManagement',
               activityDisplayName: 'Remove member from group',
               operationType: 'Delete',
-              targets: [
-                { id, type: 'Group', displayName: group.value.displayName },
-                await principalResource(this.deps.stores, principalId),
-              ],
+              targets,
               details: { ScheduleIds: current.map((s) => s.value.id).join(',') },
             }),
           ],

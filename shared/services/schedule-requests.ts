@@ -22,10 +22,9 @@ import {
   type ScheduleRequestRecord,
   targetOfInput,
 } from '../domain/requests';
-import { builtInRole, PROTECTED_ROLE_IDS } from '../domain/roles';
+import { builtInRole } from '../domain/roles';
 import { expirationTypeOf, resolveWindow, type ScheduleInfo, type Window } from '../domain/schedule-info';
 import {
-  isActiveAt,
   isCurrentOrFuture,
   type ScheduleLevel,
   type ScheduleRecord,
@@ -33,7 +32,7 @@ import {
   type Target,
 } from '../domain/schedules';
 import { requestEntity, type Stored, scheduleEntity } from '../storage/role-management-entities';
-import { type Resource, resourceOfTarget } from '../storage/role-management-keys';
+import { resourceOfTarget } from '../storage/role-management-keys';
 import type { Head, Write } from '../storage/role-management-repository';
 import {
   categoryOf,
@@ -45,6 +44,7 @@ import {
 } from './audit-events';
 import { actorHasMfa, createdByOf, type OperationContext } from './context';
 import type { ServiceDeps } from './deps';
+import { requireOtherGroupAdmin, requireOtherRoleHolder } from './last-admin';
 import { withRetry } from './retry';
 import { parseInput } from './validation';
 
@@ -118,7 +118,7 @@ export class ScheduleRequestService {
         await this.deps.stores.roleManagement.schedules(resource, level, { principalId: input.principalId })
       ).filter((s) => sameTarget(s.value.target, target));
       const requestId = randomUUID();
-      const plan = await this.plan(ctx, level, input, target, resource, mine, policy, requestId, now);
+      const plan = await this.plan(ctx, level, input, target, mine, policy, requestId, now);
       const record = this.record(ctx, level, input, target, plan, requestId, now);
       if (input.isValidationOnly) return record;
       const activity = scheduleActivity(
@@ -149,7 +149,6 @@ export class ScheduleRequestService {
     level: ScheduleLevel,
     input: ScheduleRequestInput,
     target: Target,
-    resource: Resource,
     mine: Stored<ScheduleRecord>[],
     policy: RoleManagementPolicy,
     requestId: string,
@@ -213,6 +212,9 @@ export class ScheduleRequestService {
           now,
         );
         await checkPolicy(window);
+        // Moving an active assignment's start into the future ends it for now.
+        const stillActive = window.start.getTime() <= now.getTime();
+        if (!stillActive) await this.checkNotLastAdministrator(ctx, level, input, target, current.value, now);
         return changed(current, window);
       }
       case 'adminExtend': {
@@ -248,7 +250,7 @@ export class ScheduleRequestService {
       case 'adminRemove': {
         const current = pick((s) => isCurrentOrFuture(s, now));
         if (!current) throw doesNotExist();
-        await this.checkNotLastAdministrator(ctx, level, input, target, resource, current.value, now);
+        await this.checkNotLastAdministrator(ctx, level, input, target, current.value, now);
         return {
           write: { op: 'delete', entity: scheduleEntity(current.value) },
           schedule: current.value,
@@ -261,28 +263,25 @@ export class ScheduleRequestService {
   }
 
   // Without an active Global Administrator or Privileged Role Administrator nobody could administer
-  // PIM again. The count is read after the head, so a concurrent removal makes one commit fail and
-  // its retry sees the other's result.
+  // PIM again (last-admin.ts). The holders are read after the head, so a concurrent removal in the
+  // same partition makes one commit fail and its retry sees the other's result.
   private async checkNotLastAdministrator(
     ctx: OperationContext,
     level: ScheduleLevel,
     input: ScheduleRequestInput,
     target: Target,
-    resource: Resource,
-    removing: ScheduleRecord,
+    ending: ScheduleRecord,
     now: Date,
   ): Promise<void> {
-    if (level !== 'assignment' || target.kind !== 'role') return;
-    if (!PROTECTED_ROLE_IDS.includes(target.roleDefinitionId) || !isActiveAt(removing, now)) return;
-    const others = (
-      await this.deps.stores.roleManagement.schedules(resource, 'assignment', { notEndedAt: now })
-    ).filter((s) => s.value.id !== removing.id && isActiveAt(s.value, now));
-    if (others.length > 0) return;
-    const error = new LastAdministratorError(
-      builtInRole(target.roleDefinitionId)?.displayName ?? 'administrator',
-    );
-    await this.auditFailure(ctx, level, input, target, now, null, error.message);
-    throw error;
+    if (level !== 'assignment') return;
+    try {
+      if (target.kind === 'role') await requireOtherRoleHolder(this.deps.stores, ending, now);
+      else await requireOtherGroupAdmin(this.deps.stores, target.groupId, [ending], now);
+    } catch (err) {
+      if (err instanceof LastAdministratorError)
+        await this.auditFailure(ctx, level, input, target, now, null, err.message);
+      throw err;
+    }
   }
 
   private checkWindow(level: ScheduleLevel, window: Window, now: Date): void {

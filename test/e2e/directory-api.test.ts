@@ -939,6 +939,67 @@ describe('the last active administrator', () => {
   }
 });
 
+describe('the last active administrator, through a group', () => {
+  it('a group holds the role only while it has an active member; its last member cannot leave', async () => {
+    const pra = BuiltInRoleId.privilegedRoleAdministrator;
+    const body = (principalId: string, action: string, extra: Record<string, unknown> = {}) => ({
+      action,
+      principalId,
+      roleDefinitionId: pra,
+      directoryScopeId: '/',
+      justification: 'Administrators group',
+      ...extra,
+    });
+    const holders = async () =>
+      (
+        await api.call(
+          'reader',
+          'GET',
+          `${ROLE_BASE}/roleAssignmentScheduleInstances?$filter=${encodeURIComponent(`roleDefinitionId eq '${pra}'`)}`,
+        )
+      ).body.value.map((s: { principalId: string }) => s.principalId);
+    const [user] = await holders(); // left by the test above
+    const group = await asAdmin('POST', `${V1}/groups`, {
+      body: { displayName: `PIM admins ${randomUUID().slice(0, 8)}`, isAssignableToRole: true },
+    });
+    const admins = group.body.id;
+    expect((await assignmentRequest(body(admins, 'adminAssign'))).status).toBe(201);
+    // An empty group administers nothing: the user is still the last administrator.
+    expectError(await assignmentRequest(body(user, 'adminRemove')), 400, 'LastActiveAdministratorAssignment');
+
+    const member = randomUUID();
+    expect(
+      (await asAdmin('POST', `${V1}/groups/${admins}/members`, { body: { memberId: member } })).status,
+    ).toBe(201);
+    expect((await assignmentRequest(body(user, 'adminRemove'))).status).toBe(201);
+
+    // Now the group's one member is the last administrator: not removable, neither way, nor postponed.
+    const leave = await asAdmin('DELETE', `${V1}/groups/${admins}/members/${member}`);
+    expectError(leave, 400, 'LastActiveAdministratorAssignment');
+    const [refusal] = await auditRowsOf(leave.correlationId);
+    expect(refusal).toMatchObject({
+      result: 'failure',
+      activityDisplayName: 'Remove member from group failed',
+    });
+    const asRequest = await asAdmin('POST', `${GROUP_BASE}/assignmentScheduleRequests`, {
+      body: { action: 'adminRemove', principalId: member, groupId: admins, accessId: 'member' },
+    });
+    expectError(asRequest, 400, 'LastActiveAdministratorAssignment');
+    const now = await api.hostNow();
+    const postpone = await assignmentRequest(
+      body(admins, 'adminUpdate', {
+        scheduleInfo: { startDateTime: inDays(now, 1), expiration: { type: 'noExpiration' } },
+      }),
+    );
+    expectError(postpone, 400, 'LastActiveAdministratorAssignment');
+
+    const other = randomUUID();
+    expect((await assignmentRequest(body(other, 'adminAssign'))).status).toBe(201);
+    expect((await asAdmin('DELETE', `${V1}/groups/${admins}/members/${member}`)).status).toBe(204);
+    expect((await holders()).sort()).toEqual([admins, other].sort());
+  });
+});
+
 describe('paging', () => {
   it('$top pages follow @odata.nextLink to the end without gaps or repeats', async () => {
     const whole = await api.call('alex', 'GET', `${ROLE_BASE}/roleDefinitions?$top=999`);
