@@ -111,14 +111,20 @@ app.http('groupMembers', {
     }
     const q = listQuery(req);
     const result = await groups.listMembers(ctx, req.params.id, q.page);
-    return collection(req, q, result, (s) => ({
-      '@odata.type': '#microsoft.graph.directoryObject',
-      id: s.principalId,
-      memberType: s.memberType,
-      assignmentType: s.assignmentType,
-      startDateTime: s.startDateTime,
-      endDateTime: s.endDateTime,
-    }));
+    const users = await services().users.known(result.items.map((s) => s.principalId));
+    return collection(req, q, result, (s) => {
+      const user = users.get(s.principalId);
+      return {
+        '@odata.type': user ? '#microsoft.graph.user' : '#microsoft.graph.directoryObject',
+        id: s.principalId,
+        displayName: user?.displayName ?? null,
+        userPrincipalName: user?.userPrincipalName ?? null,
+        memberType: s.memberType,
+        assignmentType: s.assignmentType,
+        startDateTime: s.startDateTime,
+        endDateTime: s.endDateTime,
+      };
+    });
   }),
 });
 

@@ -1,9 +1,9 @@
 // Eligibility requests and schedule lists, for directory roles and privileged groups:
-//   POST/GET .../roleManagement/directory/roleEligibilityScheduleRequests[/{id}]      (admin actions)
-//   POST/GET .../identityGovernance/privilegedAccess/group/eligibilityScheduleRequests[/{id}]
+//   POST/GET .../roleManagement/directory/roleEligibilityScheduleRequests[/{id}[/cancel]]  (admin actions)
+//   POST/GET .../identityGovernance/privilegedAccess/group/eligibilityScheduleRequests[/{id}[/cancel]]
 //   GET .../roleEligibilitySchedules, roleAssignmentSchedules, roleAssignmentScheduleInstances,
-//       roleEligibilityScheduleInstances, and the group equivalents; plus the
-//       filterByCurrentUser(on='principal') variants not already served by activation-policies.ts.
+//       roleEligibilityScheduleInstances, the group equivalents, and their
+//       filterByCurrentUser(on='principal') variants.
 // Assignment requests (roleAssignmentScheduleRequests, group assignmentScheduleRequests) are served
 // by activation-requests.ts, which delegates the admin actions to the same service.
 import { app, type HttpRequest } from '@azure/functions';
@@ -20,7 +20,7 @@ import {
   toRoleSchedule,
   toRoleScheduleInstance,
 } from '../shared/domain/schedules';
-import { badRequest } from '../shared/http/errors';
+import { badRequest, conflict, forbidden } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import type { FilterFields, FilterNode } from '../shared/http/odata';
 import { registerOperation } from '../shared/openapi/registry';
@@ -107,6 +107,34 @@ function requests(kind: Kind, route: string, name: string) {
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
       return json(200, shape(await services().schedules.getRequest(ctx, kind, 'eligibility', req.params.id)));
+    }),
+  });
+  registerOperation({
+    method: 'post',
+    path: `/${route}/{id}/cancel`,
+    summary: `Cancel a pending ${kind} eligibility schedule request`,
+    tags: ['eligibility'],
+    responses: {
+      403: 'Neither the principal nor an admin',
+      404: 'Not visible',
+      409: 'Not pending (admin requests complete at once)',
+    },
+  });
+  app.http(`${name}Cancel`, {
+    route: `${route}/{id}/cancel`,
+    methods: ['POST'],
+    handler: httpHandler(async (req: HttpRequest, _context, info) => {
+      const ctx = await operationContext(req, info);
+      const s = services();
+      const request = await s.schedules.getRequest(ctx, kind, 'eligibility', req.params.id);
+      const own = ctx.actor.kind === 'user' && ctx.actor.id === request.principalId;
+      if (!own && ctx.actor.kind === 'user' && !(await s.access.canManage(ctx.actor.id, s.now())))
+        throw forbidden('Only the principal or an administrator may cancel a request.');
+      // Graph's cancel is for requests still waiting; every eligibility request here is decided at once.
+      throw conflict(
+        `The request is ${request.status}; only pending requests can be canceled.`,
+        'RequestNotPending',
+      );
     }),
   });
 }

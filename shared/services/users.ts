@@ -73,6 +73,12 @@ export class UserService {
     return user.value;
   }
 
+  /** The known users among `ids` (point reads; for names in lists). */
+  async known(ids: readonly string[]): Promise<Map<string, User>> {
+    const found = await Promise.all([...new Set(ids)].map((id) => this.deps.stores.users.get(id)));
+    return new Map(found.filter((u) => u !== undefined).map((u) => [u.value.id, u.value]));
+  }
+
   list(_ctx: OperationContext, page: PageRequest): Promise<Page<User>> {
     return this.deps.stores.users.list(page);
   }

@@ -284,6 +284,13 @@ describe('role-assignable groups, members, and roles held by groups', () => {
 
     const listed = await api.call('other', 'GET', members);
     expect(listed.status).toBe(200);
+    expect(listed.body.value.find((m: { id: string }) => m.id === alex.id)).toMatchObject({
+      '@odata.type': '#microsoft.graph.user',
+      displayName: alex.displayName,
+      userPrincipalName: alex.userPrincipalName,
+      memberType: 'Direct',
+      endDateTime: null,
+    });
     expect(listed.body.value.map((m: { id: string }) => m.id).sort()).toEqual(
       [alex.id, DEMO_USERS.other.id].sort(),
     );
@@ -398,6 +405,14 @@ describe('eligibility: adminAssign, adminUpdate, adminExtend, adminRemove', () =
     const own = await api.call('alex', 'GET', `${requests}/${res.body.id}`);
     expect(own.status).toBe(200);
     expectError(await api.call('other', 'GET', `${requests}/${res.body.id}`), 404);
+    // Admin requests complete at once, so there is nothing left to cancel.
+    expectError(
+      await api.call('alex', 'POST', `${requests}/${res.body.id}/cancel`),
+      409,
+      'RequestNotPending',
+    );
+    expectError(await api.call('reader', 'POST', `${requests}/${res.body.id}/cancel`), 403);
+    expectError(await api.call('other', 'POST', `${requests}/${res.body.id}/cancel`), 404);
 
     const [row] = await auditRowsOf(res.correlationId);
     expect(row).toMatchObject({

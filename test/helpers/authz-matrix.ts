@@ -276,6 +276,17 @@ function eligibilityRequestRows(kind: 'role' | 'group'): MatrixRow[] {
         ),
       }),
     },
+    {
+      method: 'POST',
+      route: `${base}/{id}/cancel`,
+      note: "Alex's; admin requests complete at once, so 409 where allowed",
+      expect: { ...alexsOwn(409), reader: 403 },
+      request: (ctx) => ({
+        path: api(
+          `${base}/${kind === 'role' ? ctx.fx.roleEligibilityRequest : ctx.fx.groupEligibilityRequest}/cancel`,
+        ),
+      }),
+    },
   ];
 }
 
