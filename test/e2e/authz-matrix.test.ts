@@ -114,8 +114,10 @@ async function activate(target: Target, status: string, mfa = true): Promise<str
     },
   });
   const id = ok(res, 201, 'activation').body.id;
-  await eventually(async () =>
-    (await asAlex('GET', `${url}/${id}`)).body.status === status ? true : undefined,
+  // The orchestration moves it on; generous, as the test machines are shared.
+  await eventually(
+    async () => ((await asAlex('GET', `${url}/${id}`)).body.status === status ? true : undefined),
+    30_000,
   );
   return id;
 }
