@@ -3,8 +3,9 @@
 // "Who may do what" must equal `renderMatrix()` (the test compares them).
 //
 // Cells name the status of a typical call: 2xx or 404 where the persona is allowed (404: the object
-// exists but is not theirs to see), 403 where not, 401 without a token. A few endpoints answer a
-// deliberate 4xx to an allowed caller (a wrong TOTP code is 400); the table says so.
+// exists but is not theirs to see), 403 where not, 401 without a token. Some calls answer an allowed
+// caller with a deliberate 4xx (a wrong TOTP code is 400, activating without an eligibility 400,
+// cancelling a request that is no longer pending 409); the row's note says which call it makes.
 import { randomUUID } from 'node:crypto';
 import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
 import { BuiltInRoleId } from '../../shared/domain/roles';
@@ -34,7 +35,7 @@ export type Statuses = Record<Persona, number>;
 
 /** What the test's setup made (as Megan and Alex) for the rows to point at. */
 export interface Fixture {
-  /** Custom roles: Alex eligible for `eligibleRole` and activated it; `assignedRole` assigned to him. */
+  /** A custom role Alex is eligible for and has activated. */
   eligibleRole: string;
   /** Alex's role eligibility request (adminAssign by Megan). */
   roleEligibilityRequest: string;
