@@ -140,7 +140,7 @@ function activationRows(kind: 'role' | 'group'): MatrixRow[] {
       route: base,
       note: 'selfActivate with isValidationOnly: only Alex is eligible',
       expect: { ...signedIn(400), requester: 201 },
-      request: (ctx, persona) => ({
+      request: (_ctx, persona) => ({
         path: api(base),
         body: {
           action: 'selfActivate',
