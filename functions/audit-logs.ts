@@ -1,5 +1,8 @@
 // GET /v1.0/auditLogs/directoryAudits[/{id}]: audit rows in Graph's directoryAudit shape, newest
 // first, paged, with API.md's $filter subset (readers of audit logs only).
+// GET .../directoryAudits/filterByCurrentUser(on='initiator'|'target'): any signed-in user's own
+// rows, those they initiated or those naming them (*own*, after Graph's filterByCurrentUser).
+// Export, verify and sealing: audit-trail.ts.
 import { app, type HttpRequest } from '@azure/functions';
 import { DIRECTORY_AUDIT_FILTER } from '../shared/audit/audit-filter';
 import { httpHandler, json } from '../shared/http/handler';
@@ -14,6 +17,7 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'Directory audit rows, newest first ($filter, $top, $skiptoken)',
   tags: ['auditLogs'],
+  collection: { filter: DIRECTORY_AUDIT_FILTER },
   responses: { 200: 'A page of directoryAudit rows', 400: 'Unsupported $filter', 403: 'Not an audit reader' },
 });
 registerOperation({
@@ -23,6 +27,31 @@ registerOperation({
   tags: ['auditLogs'],
   responses: { 200: 'The row', 404: 'No such row' },
 });
+
+const OWN = ['initiator', 'target'] as const;
+for (const on of OWN) {
+  const path = `${BASE}/filterByCurrentUser(on='${on}')`;
+  registerOperation({
+    method: 'get',
+    path: `/${path}`,
+    summary:
+      on === 'initiator'
+        ? 'The rows the caller initiated, newest first'
+        : 'The rows naming the caller as a target, newest first',
+    tags: ['auditLogs'],
+    collection: { filter: DIRECTORY_AUDIT_FILTER },
+    responses: { 200: 'A page of directoryAudit rows', 400: 'Unsupported $filter' },
+  });
+  app.http(`directoryAuditsOwn${on === 'initiator' ? 'Initiated' : 'Targeted'}`, {
+    route: path,
+    methods: ['GET'],
+    handler: httpHandler(async (req: HttpRequest, _context, info) => {
+      const ctx = await operationContext(req, info);
+      const q = listQuery(req, DIRECTORY_AUDIT_FILTER);
+      return collection(req, q, await services().auditLog.queryOwn(ctx, on, q.filter, q.page), (row) => row);
+    }),
+  });
+}
 
 app.http('directoryAudits', {
   route: BASE,

@@ -14,6 +14,7 @@ import './groups';
 import './schedules';
 import './policies';
 import './audit-logs';
+import './audit-trail';
 import { app } from '@azure/functions';
 import { services } from '../shared/services';
 import { loadDemoData } from '../shared/services/demo-data';

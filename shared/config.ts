@@ -67,6 +67,15 @@ const Settings = z.object({
   WEBHOOK_RETRY_FIRST_MS: z.coerce.number().int().min(10).default(5_000),
   WEBHOOK_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
+  // Audit trail (shared/audit): days kept (absent = forever) and the seals' HMAC key (base64 of >= 32 bytes).
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  AUDIT_SEAL_KEY: z
+    .string()
+    .refine(
+      (v) => Buffer.from(v, 'base64').length >= 32,
+      'AUDIT_SEAL_KEY must be base64 of at least 32 bytes',
+    )
+    .optional(),
 });
 
 const AuthSettings = Settings.pick({
