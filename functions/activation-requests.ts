@@ -116,6 +116,16 @@ function orchestrationsOf(context: InvocationContext): Orchestrations {
       await c.startNew(ACTIVATION_ORCHESTRATOR, { instanceId: requestId, input });
     },
     raise: (requestId, event, data) => c.raiseEvent(requestId, event, data),
+    isRunning: async (requestId) => {
+      const status = await c.getStatus(requestId).catch((err: unknown) => {
+        if (err instanceof Error && /HTTP 404/.test(err.message)) return undefined;
+        throw err;
+      });
+      return (
+        status?.runtimeStatus === df.OrchestrationRuntimeStatus.Running ||
+        status?.runtimeStatus === df.OrchestrationRuntimeStatus.Pending
+      );
+    },
   };
 }
 

@@ -4,16 +4,17 @@
 // error) or an orchestration that will finish writing it. Never a request without its orchestration.
 import { type ApprovalRow, createApproval } from './approvals-repo';
 import { auditStep } from './audit-steps';
-import { type ActivationRequestRow, createRequestIfAbsent } from './requests-repo';
+import { type ActivationRequestRow, createRequestIfAbsent, getRequest } from './requests-repo';
 
 export interface RequestRecord {
   request: Omit<ActivationRequestRow, 'etag'>;
   approval?: Omit<ApprovalRow, 'etag'>;
 }
 
+/** Writes what is missing. The request row goes last, so once it exists everything else does. */
 export async function recordRequest(record: RequestRecord): Promise<void> {
   const r = record.request;
-  await createRequestIfAbsent(r);
+  if (await getRequest(r.id)) return; // written before (by the handler, or by an earlier run)
   if (record.approval) await createApproval(record.approval);
   await auditStep({
     requestId: r.id,
@@ -30,4 +31,5 @@ export async function recordRequest(record: RequestRecord): Promise<void> {
       Duration: r.scheduleInfo.expiration.duration,
     },
   });
+  await createRequestIfAbsent(r);
 }

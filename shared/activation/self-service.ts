@@ -43,6 +43,8 @@ export interface SelfServiceRequest {
 export interface Orchestrations {
   start(requestId: string, input: unknown): Promise<void>;
   raise(requestId: string, event: string, data: unknown): Promise<void>;
+  /** Whether the request's orchestration exists and has not finished. */
+  isRunning(requestId: string): Promise<boolean>;
 }
 
 export interface RequestOutcome {
@@ -165,18 +167,29 @@ async function extendLive(args: {
   return extension;
 }
 
-const CLAIM_SETTLE_MS = 5_000;
+const CLAIM_SETTLE_MS = 2_000;
 
 /**
- * The request holding a claim. A claim is taken just before its request is written, so a request
- * not written yet is most likely being started right now by a concurrent call: wait a moment for
- * it. One that never appears belongs to a call that died before starting anything (stale claim).
+ * Whether the request holding a claim is live. A claim is taken just before its orchestration
+ * starts and its request row is written, so a holder without a row is most likely being started
+ * right now by a concurrent call: wait a moment for the row. If none comes, the orchestration
+ * decides: it exists (a crash stopped the call after starting it; it will write the row itself),
+ * or it does not (the call died before starting anything: a stale claim).
  */
-async function requestOfClaim(requestId: string): Promise<ActivationRequestRow | undefined> {
+async function holderIsLive(
+  requestId: string,
+  target: Target,
+  orchestrations: Orchestrations,
+): Promise<boolean> {
   const deadline = performance.now() + CLAIM_SETTLE_MS;
   for (;;) {
     const row = await getRequest(requestId);
-    if (row || performance.now() >= deadline) return row;
+    if (row) {
+      if (row.status !== 'Provisioned') return LIVE.has(row.status);
+      // Provisioned but already revoked (its final status not yet written) is not live.
+      return grantExists(target, requestId);
+    }
+    if (performance.now() >= deadline) return orchestrations.isRunning(requestId);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -258,12 +271,9 @@ export async function selfActivate(
   if (req.isValidationOnly) return { request: row, isValidationOnly: true };
 
   // A live activation of the same target is extended instead of granted twice.
-  const holder = await claimActivation(caller.id, req.target, id, async (other) => {
-    const status = (await requestOfClaim(other))?.status ?? '';
-    if (status !== 'Provisioned') return LIVE.has(status);
-    // Provisioned but already revoked (its final status not yet written) is not live.
-    return grantExists(req.target, other);
-  });
+  const holder = await claimActivation(caller.id, req.target, id, (other) =>
+    holderIsLive(other, req.target, orchestrations),
+  );
   if (holder !== id) {
     const holderStatus = (await getRequest(holder))?.status;
     if (holderStatus === 'PendingMfa' || holderStatus === 'PendingApproval') {
