@@ -83,6 +83,8 @@ export interface MatrixRow {
   expect: Statuses;
   /** Once before the row's cells. */
   before?: (ctx: MatrixContext) => Promise<void>;
+  /** The 401 challenge's scheme, when it is not a bearer token (the signed approval webhook). */
+  challenge?: RegExp;
   request(ctx: MatrixContext, persona: Persona): CellRequest | Promise<CellRequest>;
 }
 
