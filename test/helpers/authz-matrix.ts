@@ -480,6 +480,15 @@ export const MATRIX: readonly MatrixRow[] = [
     expect: readers(200),
     request: (ctx) => ({ path: api(`v1.0/auditLogs/directoryAudits/${ctx.fx.auditId}`) }),
   },
+  get(`v1.0/auditLogs/directoryAudits/filterByCurrentUser(on='initiator')`, signedIn(200)),
+  get(`v1.0/auditLogs/directoryAudits/filterByCurrentUser(on='target')`, signedIn(200)),
+  get(
+    'v1.0/auditLogs/directoryAudits/export',
+    readers(200),
+    'format=jsonl',
+    `${api('v1.0/auditLogs/directoryAudits/export')}?format=jsonl`,
+  ),
+  get('v1.0/auditLogs/verify', readers(200)),
 ];
 
 /** `GET /api/v1.0/groups/{id}` and its note, as the README names a row. */
