@@ -11,7 +11,7 @@ import { checkDecision, decideApproval } from '../shared/activation/decide-appro
 import { getRequest } from '../shared/activation/requests-repo';
 import { authenticate } from '../shared/auth/authenticate';
 import { now } from '../shared/clock';
-import { badRequest, conflict, forbidden, HttpError, notFound } from '../shared/http/errors';
+import { badRequest, conflict, forbidden, HttpError } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { parseOrThrow } from '../shared/http/validation';
 import {
@@ -69,16 +69,19 @@ async function claimsOf(token: string): Promise<ApprovalLinkClaims> {
   try {
     return await verifyLinkToken(token, now());
   } catch (err) {
-    if (err instanceof LinksNotConfiguredError) throw notFound('Approval links are not enabled.');
+    // Without a key no link was ever issued, so whatever this is, it is not one of ours.
+    if (err instanceof LinksNotConfiguredError)
+      throw badLink('InvalidApprovalLink', 'Approval links are not enabled.');
     if (err instanceof LinkError) {
-      throw new HttpError(
-        401,
-        err.problem === 'expired' ? 'ApprovalLinkExpired' : 'InvalidApprovalLink',
-        err.message,
-      );
+      throw badLink(err.problem === 'expired' ? 'ApprovalLinkExpired' : 'InvalidApprovalLink', err.message);
     }
     throw err;
   }
+}
+
+/** 401: the link's token is a bearer credential for one decision, and this one is not valid. */
+function badLink(code: string, message: string): HttpError {
+  return new HttpError(401, code, message, [], { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 }
 
 const alreadyUsed = () => conflict('This approval link has already been used.', 'ApprovalLinkAlreadyUsed');
@@ -148,6 +151,7 @@ app.http('approvalLinkDecide', {
       const caller = await authenticate(req);
       if (caller.id !== claims.approverId) throw forbidden('This link belongs to another approver.');
     }
+    if (await wasUsed('link', claims.jti)) throw alreadyUsed();
     const justification = await justificationOf(req);
     const input = {
       approvalId: claims.approvalId,

@@ -48,7 +48,11 @@ registerOperation({
   },
 });
 
-const unauthenticated = (message: string) => new HttpError(401, 'InvalidWebhookSignature', message);
+// The challenge names the scheme a caller must use: an HMAC signature in X-Jit-Signature.
+const unauthenticated = (message: string) =>
+  new HttpError(401, 'InvalidWebhookSignature', message, [], {
+    'WWW-Authenticate': 'HMAC-SHA256 realm="approval webhook", headers="x-jit-timestamp x-jit-signature"',
+  });
 
 function secretOf(name: string): string | undefined {
   for (const entry of settings().APPROVAL_WEBHOOK_SECRETS) {

@@ -6,7 +6,7 @@ import { auditStep, displayNameOf, targetDisplayName } from '../shared/activatio
 import { releaseActivation } from '../shared/activation/claims';
 import { type RequestRecord, recordRequest } from '../shared/activation/record-request';
 import { getRequest, updateRequest } from '../shared/activation/requests-repo';
-import { notifier } from '../shared/notify/notifier';
+import type { Notice } from '../shared/notify/notifier';
 import { services, userContext } from '../shared/services';
 import {
   ActivationEvent,
@@ -17,6 +17,9 @@ import {
   type RevokeInput,
   type StatusUpdate,
 } from './activation-contract';
+import { revokeConnectorRuns, startConnectorRuns } from './connectors';
+import { notStarted } from './not-started';
+import { startNotices } from './notifications';
 
 const FINAL = new Set(['Denied', 'Canceled', 'TimedOut', 'Revoked', 'Expired', 'Failed']);
 
@@ -121,16 +124,42 @@ df.app.activity(Activity.handOverExtension, {
   },
 });
 
+// Notices and connectors run in their own orchestrations (./notifications, ./connectors): these
+// steps only start or signal them, and never fail, so a broken channel or target system can neither
+// hold up nor break a grant or a revoke. What they could not start is logged and audited.
 df.app.activity(Activity.notify, {
-  handler: async (notice: LifecycleNotice) => {
-    // A failing channel reports and never throws: notices must not hold up a grant or a revoke.
-    await notifier().send({
+  extraInputs: [df.input.durableClient()],
+  handler: async (notice: LifecycleNotice, context: InvocationContext) => {
+    const sent: Notice = {
       event: notice.event,
       subjectId: notice.requestId,
       principalId: notice.principalId,
       targetDisplayName: (await targetDisplayName(notice.target)) ?? 'unknown',
+      target: notice.target,
+      at: notice.at,
       endDateTime: notice.endDateTime,
       by: notice.by,
-    });
+    };
+    await startNotices(df.getClient(context), sent).catch((err: unknown) =>
+      notStarted(notice.requestId, `notice ${notice.event}`, err),
+    );
+  },
+});
+
+df.app.activity(Activity.connectorsGrant, {
+  extraInputs: [df.input.durableClient()],
+  handler: async (grant: GrantInput, context: InvocationContext) => {
+    await startConnectorRuns(df.getClient(context), grant).catch((err: unknown) =>
+      notStarted(grant.requestId, 'grant connectors', err),
+    );
+  },
+});
+
+df.app.activity(Activity.connectorsRevoke, {
+  extraInputs: [df.input.durableClient()],
+  handler: async (revoke: RevokeInput, context: InvocationContext) => {
+    await revokeConnectorRuns(df.getClient(context), revoke).catch((err: unknown) =>
+      notStarted(revoke.requestId, 'connector revokes', err),
+    );
   },
 });

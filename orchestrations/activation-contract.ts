@@ -121,5 +121,8 @@ export const Activity = {
   grant: 'activation-grant',
   revoke: 'activation-revoke',
   notify: 'activation-notify',
+  /** Starts the grant connectors' own orchestrations; they never hold up the activation. */
+  connectorsGrant: 'activation-connectorsGrant',
+  connectorsRevoke: 'activation-connectorsRevoke',
   handOverExtension: 'activation-handOverExtension',
 } as const;

@@ -1,11 +1,12 @@
 // The activation lifecycle, one orchestration per request (instance id = request id):
 //   1. MFA      - skipped when the token proved a fresh MFA; else wait for MfaVerified or time out
 //   2. approval - when the policy requires it: wait for the first decision or the approval's expiry
-//   3. grant    - write the active assignment (start, end), notify; an approved extension instead
+//   3. grant    - write the active assignment (start, end), start the grant connectors (which then
+//                 sync the target systems on their own), notify; an approved extension instead
 //                 hands its new end to the activation it extends, and is done
 //   4. window   - wait for the first of: the end of the window, Deactivate, Revoke, Extend
 //                 (an "expiring soon" reminder goes out before the end)
-//   5. revoke   - remove the assignment, notify
+//   5. revoke   - remove the assignment, tell the grant connectors, notify
 // Deterministic: time only from context.df.currentUtcDateTime, I/O only in activities, which are
 // idempotent (keyed by request id) because the host may run them twice after a crash.
 
@@ -118,6 +119,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
     ticket: input.ticket,
   };
   yield context.df.callActivityWithRetry(Activity.grant, RETRY, grant);
+  yield context.df.callActivityWithRetry(Activity.connectorsGrant, RETRY, grant);
   yield setStatus({ status: 'Provisioned' });
   yield notify('activated', { endDateTime: grant.endDateTime });
 
@@ -173,6 +175,7 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
     by: revokedBy,
   };
   yield context.df.callActivityWithRetry(Activity.revoke, RETRY, revokeInput);
+  yield context.df.callActivityWithRetry(Activity.connectorsRevoke, RETRY, revokeInput);
   yield setStatus({ status: reason === 'expired' ? 'Expired' : 'Revoked', by: revokedBy });
   yield notify(reason === 'expired' ? 'expired' : reason === 'selfDeactivate' ? 'deactivated' : 'revoked', {
     by: revokedBy,

@@ -47,6 +47,7 @@ function describe(err: unknown): string {
 
 /** An error's message for an audit row or a log line: short, with URLs cut out. */
 export function safeMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  // The first line only: a failed durable activity's message carries the stack (with file paths).
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0].trim();
   return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>').slice(0, 300);
 }

@@ -293,6 +293,78 @@ function eligibilityRequestRows(kind: 'role' | 'group'): MatrixRow[] {
   ];
 }
 
+function notificationRows(): MatrixRow[] {
+  const SECRET = 'matrix-secret-0123456789';
+  const link = api('v1.0/approvalLinks/not-a-link');
+  const unknown = (route: string, method: MatrixRow['method'], body?: unknown): MatrixRow => ({
+    method,
+    route: `${route}/{id}`,
+    note: 'an unknown id',
+    expect: adminOnly(404),
+    request: () => ({ path: api(`${route}/${randomUUID()}`), body }),
+  });
+  return [
+    // The link's token is the credential (it names its approver); a caller's own token adds nothing.
+    {
+      method: 'GET',
+      route: 'v1.0/approvalLinks/{token}',
+      note: 'not a link of ours',
+      expect: all(401),
+      request: () => ({ path: link }),
+    },
+    {
+      method: 'POST',
+      route: 'v1.0/approvalLinks/{token}',
+      note: 'not a link of ours',
+      expect: all(401),
+      request: () => ({ path: link }),
+    },
+    {
+      method: 'POST',
+      route: 'v1.0/approvals/webhook',
+      note: 'unsigned: the HMAC signature is the credential',
+      expect: all(401),
+      challenge: /^HMAC-SHA256/,
+      request: () => ({
+        path: api('v1.0/approvals/webhook'),
+        body: { approvalId: randomUUID(), approverId: randomUUID(), reviewResult: 'Approve' },
+      }),
+    },
+    get('v1.0/notificationSubscriptions', adminOnly(200)),
+    {
+      method: 'POST',
+      route: 'v1.0/notificationSubscriptions',
+      expect: adminOnly(201),
+      request: () => ({
+        path: api('v1.0/notificationSubscriptions'),
+        body: { url: 'https://hooks.example.invalid/pim', events: ['eligibilityRemoved'], secret: SECRET },
+      }),
+    },
+    unknown('v1.0/notificationSubscriptions', 'GET'),
+    unknown('v1.0/notificationSubscriptions', 'PATCH', { description: 'matrix' }),
+    unknown('v1.0/notificationSubscriptions', 'DELETE'),
+    get('v1.0/grantConnectors', adminOnly(200)),
+    {
+      method: 'POST',
+      route: 'v1.0/grantConnectors',
+      note: 'for a role nobody activates',
+      expect: adminOnly(201),
+      request: () => ({
+        path: api('v1.0/grantConnectors'),
+        body: {
+          displayName: 'Matrix',
+          roleDefinitionId: randomUUID(),
+          url: 'https://target.example.invalid/pim',
+          secret: SECRET,
+        },
+      }),
+    },
+    unknown('v1.0/grantConnectors', 'GET'),
+    unknown('v1.0/grantConnectors', 'DELETE'),
+    get('v1.0/grantConnectorAlerts', adminOnly(200)),
+  ];
+}
+
 export const MATRIX: readonly MatrixRow[] = [
   get('health', all(200)),
   get('openapi.json', all(200)),
@@ -471,6 +543,9 @@ export const MATRIX: readonly MatrixRow[] = [
     "scopeId eq '/' and scopeType eq 'DirectoryRole'",
     `${api('v1.0/policies/roleManagementPolicyAssignments')}${q("scopeId eq '/' and scopeType eq 'DirectoryRole'")}`,
   ),
+
+  // Notifications, approvals from outside the portal, grant connectors
+  ...notificationRows(),
 
   // Audit
   get('v1.0/auditLogs/directoryAudits', readers(200)),
