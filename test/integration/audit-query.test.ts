@@ -1,9 +1,11 @@
-// GET /auditLogs/directoryAudits on Azurite: newest first across day partitions, time windows,
+// GET /auditLogs/directoryAudits on Azurite: newest first across day tables, time windows,
 // the initiator / target / correlation indexes, paging, and the $filter subset.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditCriteriaFromFilter, DIRECTORY_AUDIT_FILTER } from '../../shared/audit/audit-filter';
+import { auditRowKey, ROWS } from '../../shared/audit/audit-keys';
 import { type AuditQuery, AuditRepository } from '../../shared/audit/audit-repository';
+import { readRow } from '../../shared/audit/audit-tables';
 import { auditEvent, type DirectoryAudit } from '../../shared/audit/directory-audit';
 import { ValidationError } from '../../shared/domain/errors';
 import { parseFilter } from '../../shared/http/filter/parser';
@@ -171,4 +173,37 @@ describe('audit queries', () => {
       ValidationError,
     );
   });
+
+  it('finds a row by an id that does not encode its time (through the id pointer)', async () => {
+    const fixed = auditEvent({
+      category: 'Other',
+      activityDisplayName: 'Activation step',
+      operationType: 'Other',
+      initiatedBy: { app: 'PIM' },
+      correlationId: corr,
+      targetResources: [],
+      at: new Date('2030-03-02T05:00:00.000Z'),
+      id: `${randomUUID()}-granted`,
+    });
+    await repo.append([fixed]);
+    expect(await repo.get(fixed.id)).toEqual(fixed);
+    expect(await repo.get(`${randomUUID()}-granted`)).toBeUndefined();
+  });
+
+  it('is append-only: publishing an event again keeps the stored row as it was', async () => {
+    const later = new AuditRepository({ now: () => new Date('2031-01-01T00:00:00.000Z') });
+    const before = await rowOf(rows[1]!);
+    await later.append([rows[1]!]);
+    const after = await rowOf(rows[1]!);
+    expect(after.etag).toBe(before.etag);
+    expect(after.arrivedDateTime).toBe(before.arrivedDateTime);
+    expect(after.late).toBeUndefined();
+  });
 });
+
+async function rowOf(a: DirectoryAudit) {
+  const t = Date.parse(a.activityDateTime);
+  const row = await readRow(repo.tables.day(a.activityDateTime.slice(0, 10)), ROWS, auditRowKey(t, a.id));
+  if (!row) throw new Error('row missing');
+  return row;
+}
