@@ -19,6 +19,7 @@ import './approval-links';
 import './approval-webhook';
 import './notification-subscriptions';
 import './grant-connectors';
+import './eligibility-notices';
 import { app } from '@azure/functions';
 import { services } from '../shared/services';
 import { loadDemoData } from '../shared/services/demo-data';

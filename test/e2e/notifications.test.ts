@@ -549,6 +549,55 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
   });
 });
 
+describe('eligibility notices', () => {
+  it('tell the person and the admins when an admin makes them eligible, and when that ends', async () => {
+    const url = `${ROLE_BASE}/roleEligibilityScheduleRequests`;
+    const body = {
+      principalId: other.id,
+      roleDefinitionId: ROLE_IDS.globalReader,
+      directoryScopeId: '/',
+      justification: 'On call <next week>',
+    };
+    await expectStatus('megan', 'POST', url, 201, {
+      ...body,
+      action: 'adminAssign',
+      scheduleInfo: { expiration: { type: 'noExpiration' } },
+    });
+    // Read from the audit log by a timer each minute: the clock brings it on.
+    const assigned = await advanceUntil(
+      async () =>
+        smtp.mails.find(
+          (m) =>
+            m.to.includes(other.userPrincipalName) && m.subject === 'PIM: You are eligible for Global Reader',
+        ),
+      'PT1M',
+    );
+    expect(assigned.text).toContain('Justification: On call <next week>');
+    expect(assigned.html).toContain('On call &lt;next week&gt;');
+    await smtp.waitFor(
+      (m) => m.to.includes(ADMINS) && m.subject === 'PIM: Lee Gu is now eligible for Global Reader',
+    );
+
+    await expectStatus('megan', 'POST', url, 201, { ...body, action: 'adminRemove' });
+    await advanceUntil(
+      async () =>
+        smtp.mails.find(
+          (m) =>
+            m.to.includes(other.userPrincipalName) &&
+            m.subject === 'PIM: You are no longer eligible for Global Reader',
+        ),
+      'PT1M',
+    );
+    // Each notice once, however many timer windows saw its audit row.
+    await api.advanceClock('PT2M');
+    const count = (subject: string) => smtp.mails.filter((m) => m.subject === subject).length;
+    await eventually(async () =>
+      count('PIM: Lee Gu is no longer eligible for Global Reader') === 1 ? true : undefined,
+    );
+    expect(count('PIM: You are eligible for Global Reader')).toBe(1);
+  });
+});
+
 describe('notification admin endpoints', () => {
   it('are for admins, validate input, and never show secrets', async () => {
     const base = `${V1}/notificationSubscriptions`;
