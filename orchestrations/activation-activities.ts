@@ -18,7 +18,7 @@ import {
   type StatusUpdate,
 } from './activation-contract';
 import { revokeConnectorRuns, startConnectorRuns } from './connectors';
-import { notStarted } from './not-started';
+import { notStarted, revokesNotSignalled } from './not-started';
 import { startNotices } from './notifications';
 
 const FINAL = new Set(['Denied', 'Canceled', 'TimedOut', 'Revoked', 'Expired', 'Failed']);
@@ -159,7 +159,7 @@ df.app.activity(Activity.connectorsRevoke, {
   extraInputs: [df.input.durableClient()],
   handler: async (revoke: RevokeInput, context: InvocationContext) => {
     await revokeConnectorRuns(df.getClient(context), revoke).catch((err: unknown) =>
-      notStarted(revoke.requestId, 'connector revokes', err),
+      revokesNotSignalled(revoke, err),
     );
   },
 });
