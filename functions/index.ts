@@ -11,6 +11,7 @@ import './access-check';
 import './activation-policies';
 import './role-definitions';
 import './groups';
+import './users';
 import './schedules';
 import './policies';
 import './audit-logs';

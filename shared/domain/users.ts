@@ -19,3 +19,15 @@ export const UserClaims = z.object({
   userPrincipalName: z.string().trim().min(1).max(256),
 });
 export type UserClaims = z.input<typeof UserClaims>;
+
+/**
+ * An admin registers a person before their first sign-in (to make them eligible ahead of time).
+ * The id is their object id in the identity provider (the token's `oid`), so it must be given.
+ */
+export const CreateUserInput = z.strictObject({
+  id: ObjectId,
+  displayName: z.string().trim().min(1).max(256),
+  userPrincipalName: z.string().trim().min(1).max(256),
+  jobTitle: z.string().trim().max(128).nullish(),
+});
+export type CreateUserInput = z.input<typeof CreateUserInput>;

@@ -2,7 +2,8 @@
 // updated when the claims' name changes. A small in-process memory of users already seen with the
 // same claims saves a storage read on most calls.
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../domain/errors';
-import { type User, UserClaims } from '../domain/users';
+import { isObjectId } from '../domain/ids';
+import { CreateUserInput, type User, UserClaims } from '../domain/users';
 import type { Page, PageRequest } from '../storage/paging';
 import { event } from './audit-events';
 import { type OperationContext, userContext } from './context';
@@ -66,9 +67,27 @@ export class UserService {
     throw new ConflictError('The user was changed concurrently; retry the request.');
   }
 
+  /** An admin registers a user ahead of their first sign-in; 409 when the id is already known. */
+  async create(ctx: OperationContext, body: unknown): Promise<User> {
+    const input = parseInput(CreateUserInput, body, 'user');
+    const at = this.deps.now();
+    await this.deps.access.requireManage(ctx, at);
+    const user: User = {
+      id: input.id.toLowerCase(),
+      displayName: input.displayName,
+      userPrincipalName: input.userPrincipalName,
+      jobTitle: input.jobTitle ?? null,
+      createdDateTime: at.toISOString(),
+    };
+    if (await this.deps.stores.users.get(user.id))
+      throw new ConflictError(`User '${user.id}' already exists.`, 'Request_MultipleObjectsWithSameKeyValue');
+    await this.deps.stores.users.create(user, this.audit(ctx, at, 'Add user', 'Add', user));
+    return user;
+  }
+
   /** Any signed-in caller may read users, as in Entra. */
   async get(_ctx: OperationContext, id: string): Promise<User> {
-    const user = await this.deps.stores.users.get(id.toLowerCase());
+    const user = isObjectId(id) ? await this.deps.stores.users.get(id.toLowerCase()) : undefined;
     if (!user) throw new NotFoundError(`User '${id}' does not exist.`, 'Request_ResourceNotFound');
     return user.value;
   }

@@ -90,6 +90,54 @@ describe('setup: Megan makes Isaiah a Security Reader', () => {
   });
 });
 
+describe('users', () => {
+  it('an admin registers a person before their first sign-in, who can then be made eligible', async () => {
+    const id = randomUUID();
+    const body = {
+      id,
+      displayName: 'Nestor Wilke',
+      userPrincipalName: 'nestorw@contoso.example',
+      jobTitle: 'SOC',
+    };
+    expectError(await api.call('alex', 'POST', `${V1}/users`, { body }), 403);
+    const created = await asAdmin('POST', `${V1}/users`, { body });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({
+      id,
+      displayName: 'Nestor Wilke',
+      userPrincipalName: 'nestorw@contoso.example',
+    });
+    expectError(await asAdmin('POST', `${V1}/users`, { body }), 409);
+    expectError(await asAdmin('POST', `${V1}/users`, { body: { ...body, id: 'not-a-guid', extra: 1 } }), 400);
+
+    // Anyone signed in reads users; the audit row names who added whom.
+    const read = await api.call('alex', 'GET', `${V1}/users/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.displayName).toBe('Nestor Wilke');
+    expectError(await api.call('alex', 'GET', `${V1}/users/${randomUUID()}`), 404);
+    expectError(await api.call('alex', 'GET', `${V1}/users/not%23a-guid`), 404);
+    const listed = await allPages(api, 'alex', `${V1}/users?$top=2`);
+    expect(listed.items.map((u: { id: string }) => u.id)).toContain(id);
+    const [row] = await auditRowsOf(created.correlationId);
+    expect(row).toMatchObject({
+      activityDisplayName: 'Add user',
+      initiatedBy: { user: { id: megan.id } },
+      targetResources: [expect.objectContaining({ id, type: 'User', displayName: 'Nestor Wilke' })],
+    });
+
+    // Eligible before ever signing in, under the name the admin gave.
+    const eligible = await eligibilityRequest({
+      action: 'adminAssign',
+      principalId: id,
+      roleDefinitionId: BuiltInRoleId.securityReader,
+      directoryScopeId: '/',
+      justification: 'New SOC analyst',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+    });
+    expect(eligible.status, JSON.stringify(eligible.body)).toBe(201);
+  });
+});
+
 describe('role definitions', () => {
   it('lists the built-ins, Search and Purge included, to any signed-in caller', async () => {
     const res = await api.call('alex', 'GET', `${ROLE_BASE}/roleDefinitions`);

@@ -461,6 +461,29 @@ export const MATRIX: readonly MatrixRow[] = [
     'roleAssignmentScheduleInstances',
   ]),
 
+  // Users
+  get('v1.0/users', signedIn(200)),
+  {
+    method: 'POST',
+    route: 'v1.0/users',
+    expect: adminOnly(201),
+    note: 'register a new person',
+    request: () => {
+      const id = randomUUID();
+      return {
+        path: api('v1.0/users'),
+        body: { id, displayName: 'Matrix user', userPrincipalName: `${id}@contoso.example` },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    route: 'v1.0/users/{id}',
+    expect: signedIn(200),
+    note: 'Alex',
+    request: () => ({ path: api(`v1.0/users/${userId('requester')}`) }),
+  },
+
   // Groups and privileged access groups
   get('v1.0/groups', signedIn(200)),
   {
