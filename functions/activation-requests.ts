@@ -29,6 +29,7 @@ import { services } from '../shared/services';
 import { operationContext } from './directory-common';
 import '../orchestrations/activation';
 import '../orchestrations/activation-activities';
+import { ASSIGNMENT_REQUEST_ROUTES } from './assignment-request-routes';
 
 const MAX_MFA_FAILURES = 5;
 const client = df.input.durableClient();
@@ -308,16 +309,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 }
 
-register(
-  'role',
-  'v1.0/roleManagement/directory/roleAssignmentScheduleRequests',
-  'roleAssignmentScheduleRequests',
-);
-register(
-  'group',
-  'v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests',
-  'groupAssignmentScheduleRequests',
-);
+for (const { kind, route, name } of ASSIGNMENT_REQUEST_ROUTES) register(kind, route, name);
 
 function parseJson(text: string): unknown {
   try {

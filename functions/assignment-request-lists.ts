@@ -16,6 +16,7 @@ import type { FilterFields } from '../shared/http/odata';
 import { registerOperation } from '../shared/openapi/registry';
 import { type OperationContext, services } from '../shared/services';
 import type { Page } from '../shared/storage/paging';
+import { ASSIGNMENT_REQUEST_ROUTES } from './assignment-request-routes';
 import { collection, eqValues, type ListQuery, listQuery, operationContext } from './directory-common';
 
 type Kind = 'role' | 'group';
@@ -107,13 +108,4 @@ function register(kind: Kind, base: string, name: string) {
   });
 }
 
-register(
-  'role',
-  'v1.0/roleManagement/directory/roleAssignmentScheduleRequests',
-  'roleAssignmentScheduleRequests',
-);
-register(
-  'group',
-  'v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests',
-  'groupAssignmentScheduleRequests',
-);
+for (const { kind, route, name } of ASSIGNMENT_REQUEST_ROUTES) register(kind, route, name);
