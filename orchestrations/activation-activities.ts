@@ -17,7 +17,7 @@ import {
   type RevokeInput,
   type StatusUpdate,
 } from './activation-contract';
-import { revokeConnectorRuns, startConnectorRuns } from './connectors';
+import { extendConnectorRuns, revokeConnectorRuns, startConnectorRuns } from './connectors';
 import { notStarted, revokesNotSignalled } from './not-started';
 import { startNotices } from './notifications';
 
@@ -151,6 +151,15 @@ df.app.activity(Activity.connectorsGrant, {
   handler: async (grant: GrantInput, context: InvocationContext) => {
     await startConnectorRuns(df.getClient(context), grant).catch((err: unknown) =>
       notStarted(grant.requestId, 'grant connectors', err),
+    );
+  },
+});
+
+df.app.activity(Activity.connectorsExtend, {
+  extraInputs: [df.input.durableClient()],
+  handler: async (extension: GrantInput & { at: string }, context: InvocationContext) => {
+    await extendConnectorRuns(df.getClient(context), extension).catch((err: unknown) =>
+      notStarted(extension.requestId, 'grant connectors (extension)', err),
     );
   },
 });

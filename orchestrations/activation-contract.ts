@@ -123,6 +123,7 @@ export const Activity = {
   notify: 'activation-notify',
   /** Starts the grant connectors' own orchestrations; they never hold up the activation. */
   connectorsGrant: 'activation-connectorsGrant',
+  connectorsExtend: 'activation-connectorsExtend',
   connectorsRevoke: 'activation-connectorsRevoke',
   handOverExtension: 'activation-handOverExtension',
 } as const;

@@ -159,10 +159,9 @@ df.app.orchestration(ACTIVATION_ORCHESTRATOR, function* (context: OrchestrationC
     extensions.add(ext.requestId);
     end = Math.max(end, now() + ext.durationMs);
     reminded = false;
-    yield context.df.callActivityWithRetry(Activity.grant, RETRY, {
-      ...grant,
-      endDateTime: new Date(end).toISOString(),
-    });
+    const extended: GrantInput = { ...grant, endDateTime: new Date(end).toISOString() };
+    yield context.df.callActivityWithRetry(Activity.grant, RETRY, extended);
+    yield context.df.callActivityWithRetry(Activity.connectorsExtend, RETRY, { ...extended, at: at() });
   }
 
   // 5. Revoke

@@ -1,6 +1,7 @@
 // Grant connectors follow each activation, one small orchestration per request and connector:
 //   1. grant  - POST the grant to the target system, retried with back-off
-//   2. wait   - for the activation's revoke (raised when it ends, however it ends)
+//   2. wait   - for the activation's revoke (raised when it ends, however it ends); each extension
+//               on the way is POSTed as the grant with its new end
 //   3. revoke - POST the revoke, retried with back-off
 // A step that still fails after the last retry raises an alert row and mails the admins; the
 // activation never waits for any of it, and access itself is decided by the store, not the target.
@@ -19,6 +20,7 @@ export const CONNECTOR_ORCHESTRATOR = 'connector-sync';
 const CALL = 'connector-call';
 const GAVE_UP = 'connector-gaveUp';
 const REVOKE_EVENT = 'Revoke';
+const EXTEND_EVENT = 'Extend';
 
 interface ConnectorRun {
   grant: ConnectorCall;
@@ -28,6 +30,11 @@ interface ConnectorRun {
 interface RevokeSignal {
   at: string;
   reason: string;
+}
+
+interface ExtendSignal {
+  at: string;
+  endDateTime: string;
 }
 
 const STORAGE_RETRY = new df.RetryOptions(2_000, 5);
@@ -49,8 +56,18 @@ df.app.orchestration(CONNECTOR_ORCHESTRATOR, function* (context: OrchestrationCo
   }
 
   yield* callOrAlert(run.grant);
-  const revoke = (yield context.df.waitForExternalEvent(REVOKE_EVENT)) as RevokeSignal;
-  yield* callOrAlert({ ...run.grant, action: 'revoke', at: revoke.at, reason: revoke.reason });
+  const revoke = context.df.waitForExternalEvent(REVOKE_EVENT);
+  for (;;) {
+    // A revoke that came while an extension was being sent has completed its task already, and
+    // Task.any only notices completions that happen while it waits.
+    if (revoke.isCompleted) break;
+    const extend = context.df.waitForExternalEvent(EXTEND_EVENT);
+    if ((yield context.df.Task.any([revoke, extend])) === revoke) break;
+    const e = extend.result as ExtendSignal;
+    yield* callOrAlert({ ...run.grant, action: 'extend', at: e.at, endDateTime: e.endDateTime });
+  }
+  const r = revoke.result as RevokeSignal;
+  yield* callOrAlert({ ...run.grant, action: 'revoke', at: r.at, reason: r.reason });
   return 'done';
 });
 
@@ -96,6 +113,21 @@ export async function startConnectorRuns(
     } satisfies ConnectorRun);
   }
   return connectors.length;
+}
+
+/** After an extension: every connector the grant went to gets the new end (from an activity). */
+export async function extendConnectorRuns(
+  client: DurableClient,
+  extension: { requestId: string; at: string; endDateTime: string },
+): Promise<number> {
+  const runs = await runsOf(extension.requestId);
+  for (const r of runs) {
+    const signal: ExtendSignal = { at: extension.at, endDateTime: extension.endDateTime };
+    await client.raiseEvent(r.instanceId, EXTEND_EVENT, signal).catch((err: unknown) => {
+      if (!(err instanceof Error && /HTTP 410/.test(err.message))) throw err;
+    });
+  }
+  return runs.length;
 }
 
 /** After a revoke: tells every connector the grant went to (from an activity). Raising twice is harmless. */

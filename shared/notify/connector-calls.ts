@@ -1,5 +1,5 @@
-// What a grant connector's target system receives: a signed JSON POST per grant and per revoke,
-// with an Idempotency-Key of request id and step, so a retried call (after a timeout, say) is one
+// What a grant connector's target system receives: a signed JSON POST per grant, per extension
+// (the same grant with its new end) and per revoke, with an Idempotency-Key of request id and step, so a retried call (after a timeout, say) is one
 // change on the target. The target's answer never decides access here: the service's own store
 // does, and the access check reads only that.
 import { targetDisplayName } from '../activation/audit-steps';
@@ -15,7 +15,7 @@ import type { Notice } from './notifier';
 export interface ConnectorCall {
   requestId: string;
   connectorId: string;
-  action: 'grant' | 'revoke';
+  action: 'grant' | 'extend' | 'revoke';
   principalId: string;
   target: Target;
   startDateTime?: string;
@@ -26,8 +26,12 @@ export interface ConnectorCall {
   at: string;
 }
 
-export const idempotencyKey = (c: Pick<ConnectorCall, 'requestId' | 'action'>) =>
-  `${c.requestId}:${c.action}`;
+/** The call's step: an extension is one step per new end. */
+const stepOf = (c: Pick<ConnectorCall, 'action' | 'endDateTime'>) =>
+  c.action === 'extend' ? `extend-${Date.parse(c.endDateTime ?? '')}` : c.action;
+
+export const idempotencyKey = (c: Pick<ConnectorCall, 'requestId' | 'action' | 'endDateTime'>) =>
+  `${c.requestId}:${stepOf(c)}`;
 
 const auditBase = (c: ConnectorCall) => ({
   requestId: c.requestId,
@@ -42,7 +46,7 @@ export async function callConnector(c: ConnectorCall): Promise<'sent' | 'skipped
   if (!connector) {
     await auditDelivery({
       ...auditBase(c),
-      id: `${c.requestId}-connector-${c.connectorId}-${c.action}`,
+      id: `${c.requestId}-connector-${c.connectorId}-${stepOf(c)}`,
       activity: `Grant connector ${c.action} skipped (connector deleted)`,
       result: 'failure',
       reason: 'The connector was deleted.',
@@ -78,7 +82,7 @@ export async function callConnector(c: ConnectorCall): Promise<'sent' | 'skipped
   }
   await auditDelivery({
     ...auditBase(c),
-    id: `${c.requestId}-connector-${c.connectorId}-${c.action}`,
+    id: `${c.requestId}-connector-${c.connectorId}-${stepOf(c)}`,
     activity: `Grant connector ${c.action} delivered`,
     result: 'success',
   });
@@ -92,7 +96,7 @@ export async function connectorGaveUp(c: ConnectorCall, error: string): Promise<
   const role = (await targetDisplayName(c.target)) ?? 'unknown role';
   const message = safeMessage(error);
   await raiseAlert({
-    id: `${c.requestId}|${c.connectorId}|${c.action}`,
+    id: `${c.requestId}|${c.connectorId}|${stepOf(c)}`,
     alertType: c.action === 'revoke' ? 'ConnectorRevokeFailed' : 'ConnectorGrantFailed',
     createdDateTime: now().toISOString(),
     requestId: c.requestId,
@@ -104,7 +108,7 @@ export async function connectorGaveUp(c: ConnectorCall, error: string): Promise<
   });
   await auditDelivery({
     ...auditBase(c),
-    id: `${c.requestId}-connector-${c.connectorId}-${c.action}-alert`,
+    id: `${c.requestId}-connector-${c.connectorId}-${stepOf(c)}-alert`,
     activity: `Grant connector ${c.action} failed: alert raised`,
     result: 'failure',
     reason: message,

@@ -47,7 +47,7 @@ export interface Notice {
   /** When it happened (the orchestration's time). */
   at?: string;
   /** For connectorFailed: which connector, and whether the grant or the revoke failed. */
-  connector?: { id: string; displayName: string; action: 'grant' | 'revoke'; error: string };
+  connector?: { id: string; displayName: string; action: 'grant' | 'extend' | 'revoke'; error: string };
 }
 
 export interface DeliveryReport {

@@ -279,7 +279,25 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
       title: 'Alex Wilber activated Security Reader',
     });
 
-    // Eight hours later: access ends to the second, the target system hears the revoke.
+    // Two hours in, Alex extends by eight hours (no approval for extensions in this policy): the
+    // target system hears the grant again with its new end, under its own idempotency key.
+    await api.advanceClock('PT2H');
+    await expectStatus('alex', 'POST', REQUESTS, 201, {
+      action: 'selfExtend',
+      principalId: alex.id,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      directoryScopeId: '/',
+      justification: 'The wave goes on',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT8H' } },
+    });
+    const extend = await target.waitFor((r) => r.json?.requestId === id && r.json.action === 'extend');
+    expect(verifies(extend, CONNECTOR_SECRET)).toBe(true);
+    const movedBy = Date.parse(extend.json.endDateTime) - Date.parse(grant.json.endDateTime);
+    expect(movedBy).toBeGreaterThanOrEqual(2 * 3_600_000); // the clock moved 2 h, plus the calls' own time
+    expect(movedBy).toBeLessThan(2 * 3_600_000 + 60_000);
+    expect(extend.headers['idempotency-key']).toBe(`${id}:extend-${Date.parse(extend.json.endDateTime)}`);
+
+    // Eight hours after that: access ends to the second, the target system hears the revoke.
     await api.advanceClock('PT8H');
     expect(await canRead()).toBe(false);
     const revoke = await target.waitFor((r) => r.json?.requestId === id && r.json.action === 'revoke');
