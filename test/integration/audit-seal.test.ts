@@ -145,16 +145,14 @@ describe('tampering with rows directly in the table is detected', () => {
 
   it('an edited value', async () => {
     const row = byNote('second of ten');
-    await w
-      .day('2030-03-01')
-      .updateEntity(
-        {
-          partitionKey: ROWS,
-          rowKey: row.rowKey,
-          data: String(row.data).replace('second of ten', 'nothing to see'),
-        },
-        'Merge',
-      );
+    await w.day('2030-03-01').updateEntity(
+      {
+        partitionKey: ROWS,
+        rowKey: row.rowKey,
+        data: String(row.data).replace('second of ten', 'nothing to see'),
+      },
+      'Merge',
+    );
     expect(broken(await w.verify())).toMatchObject({
       period: '2030-03-01T10:00:00.000Z',
       reason: 'rowModified',
@@ -254,16 +252,14 @@ describe('tampering with rows directly in the table is detected', () => {
     // Someone with write access rewrites a row and recomputes that hour's seal: the next one
     // still links to the original.
     const row = byNote('second of ten');
-    await w
-      .day('2030-03-01')
-      .updateEntity(
-        {
-          partitionKey: ROWS,
-          rowKey: row.rowKey,
-          data: String(row.data).replace('second of ten', 'rewritten'),
-        },
-        'Merge',
-      );
+    await w.day('2030-03-01').updateEntity(
+      {
+        partitionKey: ROWS,
+        rowKey: row.rowKey,
+        data: String(row.data).replace('second of ten', 'rewritten'),
+      },
+      'Merge',
+    );
     const chain = new RowChain(ten.period);
     for (const r of await rowsOfDay(w, '2030-03-01')) {
       if (r.activityDateTime.startsWith('2030-03-01T10:')) {
