@@ -289,4 +289,47 @@ describe('activation edges', () => {
     expect(Date.parse(after) - Date.parse(before)).toBeGreaterThanOrEqual(2 * 3600_000 - 60_000);
     expect((await deactivate()).status).toBe(201);
   });
+
+  it('asks the members of an approver group, and the requester is never among the approvers', async () => {
+    if ((await deactivate()).status === 201)
+      await eventually(async () => ((await canRead()) === false ? true : undefined));
+    // Megan makes a group of approvers: Adele, and Alex himself (who still may not approve his own).
+    const group = await readJson(
+      await call('megan', 'POST', '/api/v1.0/groups', {
+        displayName: 'SOC approvers',
+        isAssignableToRole: false,
+      }),
+    );
+    for (const member of [DEMO_USERS.adele.id, alex])
+      expect(
+        (await call('megan', 'POST', `/api/v1.0/groups/${group.id}/members`, { memberId: member })).status,
+      ).toBe(201);
+    const policy = await readJson(await call('megan', 'GET', POLICY));
+    const approval = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
+    approval.setting.isApprovalRequired = true;
+    approval.setting.isApprovalRequiredForExtension = false;
+    approval.setting.approvalStages[0].isApproverJustificationRequired = false;
+    approval.setting.approvalStages[0].primaryApprovers = [
+      { '@odata.type': '#microsoft.graph.groupMembers', groupId: group.id },
+    ];
+    expect(
+      (await call('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, approval)).status,
+    ).toBe(200);
+
+    const request = await readJson(await activate());
+    await statusOf(request.id, 'PendingApproval');
+    const inbox = async (user: DemoUserKey) =>
+      (await readJson(await call(user, 'GET', `${APPROVALS}/filterByCurrentUser(on='approver')`))).value.map(
+        (a: { id: string }) => a.id,
+      );
+    expect(await inbox('adele')).toContain(request.approvalId);
+    expect(await inbox('alex')).not.toContain(request.approvalId);
+    const state = await readJson(await call('adele', 'GET', `${APPROVALS}/${request.approvalId}`));
+    const step = `${APPROVALS}/${request.approvalId}/steps/${state.steps[0].id}`;
+    expect((await call('alex', 'PATCH', step, { reviewResult: 'Approve' })).status).toBe(403);
+    expect((await call('adele', 'PATCH', step, { reviewResult: 'Approve' })).status).toBe(204);
+    await statusOf(request.id, 'Provisioned');
+    expect(await canRead()).toBe(true);
+    expect((await deactivate()).status).toBe(201);
+  });
 });
