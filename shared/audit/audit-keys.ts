@@ -32,6 +32,11 @@ export function dayTableName(day: string): string {
   return `Audit${day.replaceAll('-', '')}`;
 }
 
+/** The day's index copies: `AuditIdx20300301`. */
+export function indexTableName(day: string): string {
+  return `AuditIdx${day.replaceAll('-', '')}`;
+}
+
 /** Newest first in ascending order; rows of one millisecond by id. */
 export function auditRowKey(activityMs: number, id: string): string {
   return `${invertedTime(activityMs)}|${id}`;

@@ -2,6 +2,7 @@
 //
 //   table Audit{yyyymmdd}, one per UTC day of activityDateTime (retention drops whole tables)
 //     rows                    {invertedMs}|{auditId}   every row of the day: the record that seals cover
+//   table AuditIdx{yyyymmdd}, the day's copies by key, apart so a time window reads records only
 //     initiator:{userId}      {invertedMs}|{auditId}   copy, for initiatedBy/user/id eq
 //     target:{objectId}       {invertedMs}|{auditId}   copy per target, for targetResources/any(...)
 //     correlation:{id}        {invertedMs}|{auditId}   copy, for correlationId eq
@@ -42,6 +43,10 @@ import { type AuditTables, auditTables, createOnce, pageOf, readRow } from './au
 import { type AuditCategory, DirectoryAudit, idTime, initiatorId } from './directory-audit';
 
 const DAYS = 'days';
+// An export reads only the JSON (and the key its continuation needs).
+const EXPORT_COLUMNS = ['RowKey', 'data'];
+/** Days listed per catalog read. */
+const CATALOG_READ = 64;
 
 /**
  * A row published more than this after its activity time is "late": it may reach a period that is
@@ -145,13 +150,12 @@ export function columnsOf(row: Row): Record<string, unknown> {
   return out;
 }
 
-// Continuations: the day being read, the SDK's token within it (or "start the next older day"),
-// and which index the query walks, so a token cannot be replayed against another index.
+// Continuations: the day and the last RowKey returned, and which index the query walks, so a
+// token cannot be replayed against another index.
 const Continuation = z.object({
   i: z.string().max(420),
   d: z.iso.date(),
-  t: z.string().max(2048).optional(),
-  n: z.literal(true).optional(),
+  k: z.string().min(16).max(100),
 });
 type Continuation = z.infer<typeof Continuation>;
 
@@ -176,8 +180,14 @@ function invalidToken(): ValidationError {
 interface Walk {
   /** Catalog partition listing the days. */
   catalog: string;
-  /** Partition read in each day table. */
+  /** Partition read in each day's table (`rows`) or index table (a key's copies). */
   partition: string;
+  index: boolean;
+}
+
+/** Whether the criteria read a key's index (initiator, target, correlation) rather than days. */
+export function usesKeyIndex(c: AuditCriteria): boolean {
+  return walkOf(c).index;
 }
 
 function walkOf(c: AuditCriteria): Walk {
@@ -190,8 +200,8 @@ function walkOf(c: AuditCriteria): Walk {
         ? ['correlation', c.correlationId]
         : undefined;
   return pick
-    ? { catalog: catalogPartition(...pick), partition: indexPartition(...pick) }
-    : { catalog: DAYS, partition: ROWS };
+    ? { catalog: catalogPartition(...pick), partition: indexPartition(...pick), index: true }
+    : { catalog: DAYS, partition: ROWS, index: false };
 }
 
 export interface AuditRepositoryOptions {
@@ -221,7 +231,12 @@ export class AuditRepository {
     const plan = auditEntities(audit, this.now().getTime());
     const { catalog } = this.tables;
     const dayTable = this.tables.day(plan.day);
-    await Promise.all([this.tables.ensure(catalog), this.tables.ensure(dayTable)]);
+    const indexTable = this.tables.index(plan.day);
+    await Promise.all([
+      this.tables.ensure(catalog),
+      this.tables.ensure(dayTable),
+      this.tables.ensure(indexTable),
+    ]);
     // Catalog first: a pointer to a row not yet written is harmless, a row no catalog lists is hidden.
     await Promise.all(
       plan.catalog.map(async (e) => {
@@ -235,19 +250,19 @@ export class AuditRepository {
       }),
     );
     let columns = columnsOf(plan.record as Row);
-    if (!(await this.createRecord(dayTable, plan.record))) {
+    if (!(await this.createIn(dayTable, plan.record))) {
       // Published before: its copies must match the stored record, first arrival time included.
       const stored = await readRow(dayTable, ROWS, plan.rowKey);
       if (stored) columns = columnsOf(stored);
     }
     await Promise.all(
       plan.copyPartitions.map((pk) =>
-        createOnce(dayTable, { ...columns, partitionKey: pk, rowKey: plan.rowKey }),
+        this.createIn(indexTable, { ...columns, partitionKey: pk, rowKey: plan.rowKey }),
       ),
     );
   }
 
-  private async createRecord(table: TableClient, record: Entity): Promise<boolean> {
+  private async createIn(table: TableClient, record: Entity): Promise<boolean> {
     try {
       return await createOnce(table, record);
     } catch (err) {
@@ -290,10 +305,12 @@ export class AuditRepository {
     const checkTarget =
       criteria.targetId !== undefined &&
       walkOf(criteria).partition !== indexPartition('target', criteria.targetId);
-    let next: Promise<Page<Row>> | undefined = this.page(criteria, 1000, undefined, ['data']);
+    let next: Promise<Page<Row>> | undefined = this.page(criteria, 1000, undefined, EXPORT_COLUMNS);
     while (next) {
       const page: Page<Row> = await next;
-      next = page.continuationToken ? this.page(criteria, 1000, page.continuationToken, ['data']) : undefined;
+      next = page.continuationToken
+        ? this.page(criteria, 1000, page.continuationToken, EXPORT_COLUMNS)
+        : undefined;
       for (const row of page.items) {
         if (typeof row.data !== 'string' || (checkTarget && !keep(row, criteria))) continue;
         yield row.data;
@@ -302,6 +319,9 @@ export class AuditRepository {
   }
 
   // Walks the days of the chosen index newest first until the page is full or the window ends.
+  // One catalog read lists many days; day pages are fetched concurrently in groups that grow
+  // (1, 4, 16 days) when days are sparse, so a sparse index costs a few round trips, not one per
+  // day, and a dense one reads no more than it needs. A full page resumes after its last RowKey.
   private async page(
     c: AuditCriteria,
     top: number,
@@ -313,48 +333,89 @@ export class AuditRepository {
     const token = continuationToken === undefined ? undefined : decode(continuationToken);
     if (token && token.i !== walk.partition) throw invalidToken();
     const items: Row[] = [];
-    let day = token
-      ? token.n
-        ? await this.olderDay(walk, token.d, c)
-        : token.d
-      : await this.newestDay(walk, c);
-    let sdkToken = token?.n ? undefined : token?.t;
-    while (day !== undefined) {
-      const page = await pageOf(
-        this.tables.day(day),
-        and(partitionIs(walk.partition), conditions(c)),
-        top - items.length,
-        sdkToken,
-        select,
-      );
-      items.push(...page.items);
-      if (page.continuationToken) {
-        return { items, continuationToken: encode({ i: walk.partition, d: day, t: page.continuationToken }) };
+    let below: string | undefined; // walk days older than this one
+    let group = 1;
+    for (;;) {
+      const days = await this.catalogDays(walk, c, token && below === undefined ? token.d : below, !below);
+      for (let g = 0; g < days.length; ) {
+        const batch = days.slice(g, g + group);
+        g += batch.length;
+        const after = (day: string) => (token && day === token.d ? token.k : undefined);
+        const pages = batch.map((day) => this.dayPage(day, walk, c, top, after(day), undefined, select));
+        // Pages fetched ahead may go unread when the page fills first: never an unhandled rejection.
+        for (const p of pages) p.catch(() => undefined);
+        for (const [n, day] of batch.entries()) {
+          let page = await (pages[n] as Promise<Page<Row>>);
+          let last = after(day);
+          for (;;) {
+            for (const row of page.items) {
+              items.push(row);
+              last = String(row.rowKey);
+              if (items.length === top) {
+                return { items, continuationToken: encode({ i: walk.partition, d: day, k: last }) };
+              }
+            }
+            if (!page.continuationToken) break;
+            page = await this.dayPage(day, walk, c, top - items.length, last, page.continuationToken, select);
+          }
+        }
+        group = Math.min(group * 4, 16);
       }
-      if (items.length >= top) {
-        return { items, continuationToken: encode({ i: walk.partition, d: day, n: true }) };
-      }
-      day = await this.olderDay(walk, day, c);
-      sdkToken = undefined;
+      if (days.length < CATALOG_READ) return { items };
+      below = days[days.length - 1];
     }
-    return { items };
   }
 
-  private newestDay(walk: Walk, c: AuditCriteria): Promise<string | undefined> {
-    const bound = c.to ? odata`RowKey ge ${dayKey(Math.max(0, c.to.getTime()))}` : undefined;
-    return this.firstDay(and(partitionIs(walk.catalog), bound, oldestBound(c)));
-  }
-
-  private olderDay(walk: Walk, day: string, c: AuditCriteria): Promise<string | undefined> {
-    return this.firstDay(
-      and(partitionIs(walk.catalog), odata`RowKey gt ${dayKey(dayMs(day))}`, oldestBound(c)),
+  private dayPage(
+    day: string,
+    walk: Walk,
+    c: AuditCriteria,
+    top: number,
+    after: string | undefined,
+    sdkToken: string | undefined,
+    select: string[] | undefined,
+  ): Promise<Page<Row>> {
+    const filter = and(
+      partitionIs(walk.partition),
+      after === undefined || sdkToken !== undefined ? undefined : odata`RowKey gt ${after}`,
+      conditions(c),
     );
+    const table = walk.index ? this.tables.index(day) : this.tables.day(day);
+    return pageOf(table, filter, top, sdkToken, select);
   }
 
-  private async firstDay(filter: string): Promise<string | undefined> {
-    const page = await pageOf(this.tables.catalog, filter, 1);
-    const day = page.items[0]?.day;
-    return typeof day === 'string' ? day : undefined;
+  /** Up to CATALOG_READ days of the walk, newest first: from `start` (inclusive) or below it. */
+  private async catalogDays(
+    walk: Walk,
+    c: AuditCriteria,
+    start: string | undefined,
+    inclusive: boolean,
+  ): Promise<string[]> {
+    const newest =
+      start !== undefined
+        ? inclusive
+          ? odata`RowKey ge ${dayKey(dayMs(start))}`
+          : odata`RowKey gt ${dayKey(dayMs(start))}`
+        : undefined;
+    const bound = c.to ? odata`RowKey ge ${dayKey(Math.max(0, c.to.getTime()))}` : undefined;
+    const page = await pageOf(
+      this.tables.catalog,
+      and(partitionIs(walk.catalog), newest, bound, oldestBound(c)),
+      CATALOG_READ,
+    );
+    return page.items.map((r) => r.day).filter((d): d is string => typeof d === 'string');
+  }
+
+  /** The days with rows in the criteria's window, newest first (the `days` catalog). */
+  async *daysNewestFirst(c: AuditCriteria): AsyncGenerator<string> {
+    const walk = walkOf({});
+    let below: string | undefined;
+    for (;;) {
+      const days = await this.catalogDays(walk, c, below, false);
+      yield* days;
+      if (days.length < CATALOG_READ) return;
+      below = days[days.length - 1];
+    }
   }
 
   /** Days that have rows, oldest first, from `fromMs` on (one catalog partition, a row a day). */
@@ -376,7 +437,7 @@ function oldestBound(c: AuditCriteria): string | undefined {
 }
 
 /** Time window and column filters, all values through `odata`. */
-function conditions(c: AuditCriteria): string {
+export function conditions(c: AuditCriteria): string {
   const parts: string[] = [];
   if (c.to) parts.push(odata`RowKey ge ${rowKeyLow(c.to.getTime())}`);
   if (c.from) parts.push(odata`RowKey lt ${rowKeyHigh(c.from.getTime())}`);

@@ -1,6 +1,6 @@
 // Retention (AUDIT_RETENTION_DAYS): days older than the setting are deleted, oldest first, once
 // every hour of the day is sealed. A day goes whole: its table is dropped (one call, however many
-// rows), then the catalog rows that pointed into it. The seals stay, so the chain still verifies;
+// rows) with its index table, then the catalog rows that pointed into it. The seals stay, so the chain still verifies;
 // a purge record (signed like the seals) written before anything is deleted says the day went
 // under retention, and a crashed purge resumes from it on the next run.
 import { partitionIs } from '../storage/keys';
@@ -68,12 +68,14 @@ export class AuditRetention {
       await deletePartition(catalog, `late:${hourKey(hour)}`);
       await this.seals.deleteManifest(hour);
     }
-    try {
-      await table.deleteTable();
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    for (const t of [this.repo.tables.index(day), table]) {
+      try {
+        await t.deleteTable();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      }
+      this.repo.tables.forget(t);
     }
-    this.repo.tables.forget(table);
     await deleteRow(catalog, 'days', dk);
   }
 }

@@ -1,6 +1,7 @@
 // Seals closed hours of the audit log: a SHA-256 chain over each hour's rows in canonical form
 // (seal-format.ts), linked to the previous hour's seal, optionally HMAC-signed, stored in
 // AuditSeals with a manifest of the rows so that verification can name the row that changed.
+// The hour's rows are also packed into export blocks (audit-blocks.ts), whose hash the seal holds.
 //
 // Late rows. The outbox publishes a change's rows after its commit, and a crashed request's rows
 // only when the sweeper finds them (minutes later), so rows can reach an hour after it closed:
@@ -14,6 +15,7 @@
 //    the row when it is first stored, so sealing and verifying agree on it.
 import { odata, type TableClient } from '@azure/data-tables';
 import { and, partitionIs } from '../storage/keys';
+import { BlockWriter } from './audit-blocks';
 import { dayOf, HOUR_MS, hourKey, hourStart, ROWS, rowKeyHigh, rowKeyLow, rowKeyTime } from './audit-keys';
 import type { AuditRepository } from './audit-repository';
 import { readRow, rowsOf } from './audit-tables';
@@ -92,19 +94,22 @@ export class AuditSealer {
     const late: { rowPeriod: number; rowKey: string; entry: LateIndexEntry }[] = [];
     let rowCount = 0;
     const seals = this.seals;
+    const blocks = new BlockWriter(tables.day(day), periodMs);
     async function* entries(): AsyncGenerator<SealEntry> {
       for await (const row of rowsOf(tables.day(day), periodFilter(periodMs))) {
         if (row.late === true) continue;
         const e = { day, rowKey: String(row.rowKey), digest: rowDigest(day, row) };
         chain.add(e);
         rowCount++;
+        await blocks.add(e.rowKey, String(row.data));
         yield e;
       }
       yield* lateEntries(tables.catalog, tables.day.bind(tables), seals, periodMs, period, chain, late);
     }
     const chunkCount = await this.seals.writeManifest(periodMs, entries());
+    const { blocksHash } = await blocks.finish();
     for (const l of late) await this.seals.addLateIndex(l.rowPeriod, l.rowKey, l.entry);
-    const fields = { period, rowCount, lateCount: late.length, rowsHash: chain.hex, prevHash };
+    const fields = { period, rowCount, lateCount: late.length, rowsHash: chain.hex, blocksHash, prevHash };
     const hash = sealHash(fields);
     const seal: Seal = {
       ...fields,

@@ -6,7 +6,7 @@ import { tableClient } from '../storage/connection';
 import { statusOf } from '../storage/errors';
 import type { Page, Row } from '../storage/paging';
 import { appTable, TableName } from '../storage/tables';
-import { dayTableName } from './audit-keys';
+import { dayTableName, indexTableName } from './audit-keys';
 
 export interface AuditTables {
   /** Days, per-key day lists, id pointers and the late-row registry. */
@@ -14,6 +14,8 @@ export interface AuditTables {
   /** Seals, their manifests and purge records: apart from the rows they protect. */
   seals: TableClient;
   day(day: string): TableClient;
+  /** The day's index copies (by initiator, target, correlation). */
+  index(day: string): TableClient;
   /** Creates a table once per process (writes only; reads never create). */
   ensure(table: TableClient): Promise<void>;
   /** After dropping a table: the next write creates it again. */
@@ -21,20 +23,22 @@ export interface AuditTables {
 }
 
 export function auditTables(): AuditTables {
-  const days = new Map<string, TableClient>();
+  const clients = new Map<string, TableClient>();
   const created = new Map<string, Promise<void>>();
+  const client = (name: string) => {
+    let t = clients.get(name);
+    if (!t) {
+      t = tableClient(name);
+      if (clients.size > 2000) clients.clear();
+      clients.set(name, t);
+    }
+    return t;
+  };
   return {
     catalog: appTable(TableName.auditLogs),
     seals: tableClient('AuditSeals'),
-    day(day: string) {
-      let t = days.get(day);
-      if (!t) {
-        t = tableClient(dayTableName(day));
-        if (days.size > 1000) days.clear();
-        days.set(day, t);
-      }
-      return t;
-    },
+    day: (day: string) => client(dayTableName(day)),
+    index: (day: string) => client(indexTableName(day)),
     ensure(table: TableClient) {
       let ready = created.get(table.tableName);
       if (!ready) {

@@ -5,6 +5,7 @@
 // edited, deleted or inserted. Rows purged under retention are accounted for by purge records.
 
 import type { Row } from '../storage/paging';
+import { blocksHashOf } from './audit-blocks';
 import { DAY_MS, dayOf, dayStart, HOUR_MS, hourStart, ROWS, rowKeyId, rowKeyTime } from './audit-keys';
 import type { AuditRepository } from './audit-repository';
 import { periodFilter } from './audit-seal';
@@ -30,6 +31,7 @@ export type BreakReason =
   | 'rowInserted'
   | 'lateRowNotSealed'
   | 'rowsDoNotMatchSeal'
+  | 'blocksAltered'
   | 'purgeInvalid';
 
 export interface BrokenAt {
@@ -204,8 +206,15 @@ export class AuditVerifier {
       if (!row && (await this.purgeOf(m.day))) chain.add(m);
       else if (row) chain.add({ ...m, digest: rowDigest(m.day, row) });
     }
-    if (chain.hex === seal.rowsHash) return chain.count;
-    throw new Broken(await this.locate(seal));
+    if (chain.hex !== seal.rowsHash) throw new Broken(await this.locate(seal));
+    if ((await blocksHashOf(this.repo.tables.day(day), seal.periodMs)) !== seal.blocksHash) {
+      throw new Broken({
+        period: seal.period,
+        reason: 'blocksAltered',
+        message: `The export copy of ${seal.period} (its blocks) was altered.`,
+      });
+    }
+    return chain.count;
   }
 
   // A row marked late is left out of its own hour's seal; it must be in the seal of the hour it

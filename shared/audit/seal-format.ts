@@ -55,13 +55,17 @@ export interface SealFields {
   rowCount: number;
   lateCount: number;
   rowsHash: string;
+  /** The hour's export blocks (audit-blocks.ts). */
+  blocksHash: string;
   prevHash: string;
 }
 
 /** The seal's hash: its fields and the previous seal's hash (the link of the chain). */
 export function sealHash(s: SealFields): string {
   return createHash('sha256')
-    .update(`jit-audit-seal/v1\n${s.period}\n${s.rowCount}\n${s.lateCount}\n${s.rowsHash}\n${s.prevHash}`)
+    .update(
+      `jit-audit-seal/v1\n${s.period}\n${s.rowCount}\n${s.lateCount}\n${s.rowsHash}\n${s.blocksHash}\n${s.prevHash}`,
+    )
     .digest('hex');
 }
 

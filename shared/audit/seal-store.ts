@@ -51,6 +51,7 @@ function sealOf(row: Record<string, unknown>): Seal | undefined {
     rowCount: Number(row.rowCount),
     lateCount: Number(row.lateCount),
     rowsHash: String(row.rowsHash),
+    blocksHash: String(row.blocksHash),
     prevHash: String(row.prevHash),
     hash: String(row.hash),
     chunkCount: Number(row.chunkCount),

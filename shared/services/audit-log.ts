@@ -3,11 +3,12 @@
 // reads the rows they initiated or that name them (filterByCurrentUser). The timer seals closed
 // hours and applies retention.
 import { auditCriteriaFromFilter } from '../audit/audit-filter';
-import type { AuditCriteria } from '../audit/audit-repository';
+import { type AuditCriteria, usesKeyIndex } from '../audit/audit-repository';
 import { AuditRetention, type PurgeRun } from '../audit/audit-retention';
 import { AuditSealer, type SealRun } from '../audit/audit-seal';
 import { AuditVerifier, type Verification } from '../audit/audit-verify';
 import type { DirectoryAudit } from '../audit/directory-audit';
+import { streamByTime } from '../audit/export-walk';
 import { SealKey } from '../audit/seal-format';
 import { SealStore } from '../audit/seal-store';
 import { settings } from '../config';
@@ -88,7 +89,8 @@ export class AuditLogService {
     await this.deps.access.requireAuditRead(ctx, this.deps.now());
     const criteria = criteriaOf(filter);
     if (criteria === undefined) return empty();
-    return this.deps.stores.audit.stream(criteria);
+    const repo = this.deps.stores.audit;
+    return usesKeyIndex(criteria) ? repo.stream(criteria) : streamByTime(repo, this.sealStore(), criteria);
   }
 
   async verify(ctx: OperationContext, from: Date | undefined, to: Date | undefined): Promise<Verification> {

@@ -1,8 +1,11 @@
 // `npm run bench`: starts its own in-memory Azurite, runs each benchmark against a devhost, prints tables.
-// BENCH_TIMERS sets how many pending timers the idle measurement uses (default 10000).
+// BENCH_TIMERS sets how many pending timers the idle measurement uses (default 10000);
+// BENCH_AUDIT_ROWS / BENCH_AUDIT_DAYS the audit log's size (default 1000000 rows over 365 days);
+// BENCH_ONLY=activation|audit runs one of them.
 import path from 'node:path';
 import { startAzurite } from '../../devhost/azurite';
 import { activationBench } from './activation-bench';
+import { auditBench } from './audit-bench';
 import { printTable, repoRoot, startBenchHost } from './bench-util';
 import { durableBench } from './durable-bench';
 
@@ -17,12 +20,23 @@ async function main(): Promise<void> {
       printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite.connectionString));
       return;
     }
+    if (only === 'audit') {
+      printTable(
+        'Audit trail (devhost, Azurite in memory)',
+        await auditBench(azurite.connectionString, azurite.process.pid),
+      );
+      return;
+    }
     const rows = await durableBench(
       () => startBenchHost({ appRoot: fixture, entry, env }),
       Number(process.env.BENCH_TIMERS ?? 10_000),
     );
     printTable('Durable engine (devhost, Azurite in memory)', rows);
     printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite.connectionString));
+    printTable(
+      'Audit trail (devhost, Azurite in memory)',
+      await auditBench(azurite.connectionString, azurite.process.pid),
+    );
   } finally {
     await azurite.stop();
   }

@@ -210,6 +210,15 @@ describe('seal and verify', () => {
     }, 20_000);
     expect(sealed).toMatchObject({ verified: true, firstBroken: null, signaturesChecked: true });
     expect(sealed.rows).toBeGreaterThanOrEqual(1 + FORMULAS.length);
+    // Sealed hours export from their blocks: the same rows as the list.
+    const jsonl = await api.call('reader', 'GET', `${EXPORT}?format=jsonl`);
+    const listed = await allPages(api, 'reader', `${AUDITS}?$top=999`);
+    expect(
+      (jsonl.body as string)
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(listed.items);
 
     // Someone with storage access edits the newest row's justification in place.
     const day = newest.activityDateTime.slice(0, 10);
