@@ -87,6 +87,11 @@ export class SealKey {
     this.id = createHash('sha256').update(key).digest('hex').slice(0, 12);
   }
 
+  /** As AUDIT_SEAL_KEY holds it. */
+  get base64(): string {
+    return this.key.toString('base64');
+  }
+
   static fromBase64(value: string | undefined): SealKey | undefined {
     return value ? new SealKey(Buffer.from(value, 'base64')) : undefined;
   }
