@@ -83,10 +83,15 @@ export class AuditVerifier {
     private readonly now: Date,
   ) {}
 
-  async verify(from: Date | undefined, to: Date): Promise<Verification> {
+  /** Without `from`: from the first seal, but not more than `maxSpanMs` before `to`. */
+  async verify(
+    from: Date | undefined,
+    to: Date,
+    maxSpanMs = Number.POSITIVE_INFINITY,
+  ): Promise<Verification> {
     const latest = await this.seals.latest();
-    const first = from ?? (await this.seals.oldest())?.periodMs ?? to;
-    const start = hourStart(from ? from.getTime() : (first as number));
+    const first = from?.getTime() ?? (await this.seals.oldest())?.periodMs ?? to.getTime();
+    const start = hourStart(from ? first : Math.max(first, to.getTime() - maxSpanMs));
     const toMs = to.getTime();
     const result: Verification = {
       verified: true,

@@ -21,7 +21,7 @@ import type { ServiceDeps } from './deps';
 /** Which of the caller's rows: those they initiated, or those naming them as a target. */
 export type OwnRows = 'initiator' | 'target';
 
-/** Longest range one verify call recomputes (a year of hours); longer audits call per year. */
+/** Longest range one verify call recomputes (a year of hours; without `from`, the last one). */
 export const MAX_VERIFY_DAYS = 366;
 
 export interface AuditLogOptions {
@@ -105,7 +105,11 @@ export class AuditLogService {
         { target: 'to', message: `more than ${MAX_VERIFY_DAYS} days after from` },
       ]);
     }
-    return new AuditVerifier(this.deps.stores.audit, this.sealStore(), this.key(), now).verify(from, end);
+    return new AuditVerifier(this.deps.stores.audit, this.sealStore(), this.key(), now).verify(
+      from,
+      end,
+      MAX_VERIFY_DAYS * 86_400_000,
+    );
   }
 
   /** Timer: seals closed hours, then deletes days past retention. Time-boxed; the next run resumes. */
