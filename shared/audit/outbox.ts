@@ -6,7 +6,7 @@
 //
 //   1. marker   AuditOutbox/pending/{time}|{commitId} -> "look at table T, partition P"   (before)
 //   2. commit   T/P: the change's rows + T/P/~outbox|{commitId} {audits, refs}          (atomic)
-//   3. publish  audits -> AuditLogs (upsert, RowKey = time|auditId: idempotent);
+//   3. publish  audits -> the day tables (created once, RowKey = time|auditId: idempotent);
 //               refs   -> the projector re-derives index rows from the committed rows;
 //               then delete the outbox row, then the marker.
 //
