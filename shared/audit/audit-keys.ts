@@ -32,9 +32,28 @@ export function dayTableName(day: string): string {
   return `Audit${day.replaceAll('-', '')}`;
 }
 
-/** The day's index copies: `AuditIdx20300301`. */
-export function indexTableName(day: string): string {
-  return `AuditIdx${day.replaceAll('-', '')}`;
+export const INDEX_KINDS: readonly IndexKind[] = ['initiator', 'target', 'correlation'];
+
+const TITLE: Record<IndexKind, string> = {
+  initiator: 'Initiator',
+  target: 'Target',
+  correlation: 'Correlation',
+};
+
+/** The day's copies of one kind: `AuditInitiator20300301`. */
+export function indexTableName(day: string, kind: IndexKind): string {
+  return `Audit${TITLE[kind]}${day.replaceAll('-', '')}`;
+}
+
+/** The per-key day lists of one kind: `AuditInitiatorDays`. */
+export function keyDaysTableName(kind: IndexKind): string {
+  return `Audit${TITLE[kind]}Days`;
+}
+
+/** The kind of an index or catalog partition key (`initiator:...`, `initiatorDays:...`). */
+export function kindOf(partitionKey: string): IndexKind | undefined {
+  const prefix = partitionKey.slice(0, partitionKey.indexOf(':')).replace(/Days$/, '');
+  return (INDEX_KINDS as readonly string[]).includes(prefix) ? (prefix as IndexKind) : undefined;
 }
 
 /** Newest first in ascending order; rows of one millisecond by id. */

@@ -2,13 +2,14 @@
 //
 //   table Audit{yyyymmdd}, one per UTC day of activityDateTime (retention drops whole tables)
 //     rows                    {invertedMs}|{auditId}   every row of the day: the record that seals cover
-//   table AuditIdx{yyyymmdd}, the day's copies by key, apart so a time window reads records only
+//   tables AuditInitiator{yyyymmdd}, AuditTarget{...}, AuditCorrelation{...}: the day's copies by key
 //     initiator:{userId}      {invertedMs}|{auditId}   copy, for initiatedBy/user/id eq
 //     target:{objectId}       {invertedMs}|{auditId}   copy per target, for targetResources/any(...)
 //     correlation:{id}        {invertedMs}|{auditId}   copy, for correlationId eq
-//   table AuditLogs (the catalog)
-//     days                    {invertedDayStart}       one row per day that has rows
-//     {kind}Days:{key}        {invertedDayStart}       the days on which an initiator/target/correlation has rows
+//   the catalog (a table per kind, audit-tables.ts):
+//     AuditDays  days                {invertedDayStart}   one row per day that has rows
+//     Audit{Kind}Days {kind}Days:{key} {invertedDayStart}  the days on which a key has rows
+//   table AuditLogs
 //     id:{auditId}            row                      where a row is, for ids that do not encode their time
 //     late:{hourStart}        {day}|{rowKey}           rows that arrived late, by hour of arrival (see audit-seal.ts)
 //
@@ -229,19 +230,14 @@ export class AuditRepository {
 
   private async appendOne(audit: DirectoryAudit): Promise<void> {
     const plan = auditEntities(audit, this.now().getTime());
-    const { catalog } = this.tables;
     const dayTable = this.tables.day(plan.day);
-    const indexTable = this.tables.index(plan.day);
-    await Promise.all([
-      this.tables.ensure(catalog),
-      this.tables.ensure(dayTable),
-      this.tables.ensure(indexTable),
-    ]);
     // Catalog first: a pointer to a row not yet written is harmless, a row no catalog lists is hidden.
     await Promise.all(
       plan.catalog.map(async (e) => {
+        const catalog = this.tables.catalogFor(e.partitionKey);
         const key = `${catalog.tableName}\n${e.partitionKey}\n${e.rowKey}`;
         if (this.written.has(key)) return;
+        await this.tables.ensure(catalog);
         await catalog.upsertEntity(e, 'Replace');
         if (e.partitionKey === DAYS || e.partitionKey.includes('Days:')) {
           if (this.written.size > 100_000) this.written.clear();
@@ -250,15 +246,18 @@ export class AuditRepository {
       }),
     );
     let columns = columnsOf(plan.record as Row);
+    await this.tables.ensure(dayTable);
     if (!(await this.createIn(dayTable, plan.record))) {
       // Published before: its copies must match the stored record, first arrival time included.
       const stored = await readRow(dayTable, ROWS, plan.rowKey);
       if (stored) columns = columnsOf(stored);
     }
     await Promise.all(
-      plan.copyPartitions.map((pk) =>
-        this.createIn(indexTable, { ...columns, partitionKey: pk, rowKey: plan.rowKey }),
-      ),
+      plan.copyPartitions.map(async (pk) => {
+        const table = this.tables.indexFor(plan.day, pk);
+        await this.tables.ensure(table);
+        return this.createIn(table, { ...columns, partitionKey: pk, rowKey: plan.rowKey });
+      }),
     );
   }
 
@@ -380,7 +379,7 @@ export class AuditRepository {
       after === undefined || sdkToken !== undefined ? undefined : odata`RowKey gt ${after}`,
       conditions(c),
     );
-    const table = walk.index ? this.tables.index(day) : this.tables.day(day);
+    const table = walk.index ? this.tables.indexFor(day, walk.partition) : this.tables.day(day);
     return pageOf(table, filter, top, sdkToken, select);
   }
 
@@ -399,7 +398,7 @@ export class AuditRepository {
         : undefined;
     const bound = c.to ? odata`RowKey ge ${dayKey(Math.max(0, c.to.getTime()))}` : undefined;
     const page = await pageOf(
-      this.tables.catalog,
+      this.tables.catalogFor(walk.catalog),
       and(partitionIs(walk.catalog), newest, bound, oldestBound(c)),
       CATALOG_READ,
     );
@@ -424,7 +423,7 @@ export class AuditRepository {
     const filter = and(partitionIs(DAYS), odata`RowKey le ${dayKey(Math.max(0, fromMs))}`);
     let token: string | undefined;
     do {
-      const page = await pageOf(this.tables.catalog, filter, 1000, token);
+      const page = await pageOf(this.tables.catalogFor(DAYS), filter, 1000, token);
       for (const r of page.items) if (typeof r.day === 'string') all.push(r.day);
       token = page.continuationToken;
     } while (token);

@@ -1,6 +1,6 @@
 // Retention (AUDIT_RETENTION_DAYS): days older than the setting are deleted, oldest first, once
 // every hour of the day is sealed. A day goes whole: its table is dropped (one call, however many
-// rows) with its index table, then the catalog rows that pointed into it. The seals stay, so the chain still verifies;
+// rows) with its index tables, then the catalog rows that pointed into it. The seals stay, so the chain still verifies;
 // a purge record (signed like the seals) written before anything is deleted says the day went
 // under retention, and a crashed purge resumes from it on the next run.
 import { partitionIs } from '../storage/keys';
@@ -61,14 +61,14 @@ export class AuditRetention {
     }
     await inParallel([...pointers], 16, (p) => {
       const [pk, rk] = p.split('\n') as [string, string];
-      return deleteRow(catalog, pk, rk);
+      return deleteRow(this.repo.tables.catalogFor(pk), pk, rk);
     });
     for (let h = 0; h < 24; h++) {
       const hour = start + h * HOUR_MS;
       await deletePartition(catalog, `late:${hourKey(hour)}`);
       await this.seals.deleteManifest(hour);
     }
-    for (const t of [this.repo.tables.index(day), table]) {
+    for (const t of this.repo.tables.dayTables(day).reverse()) {
       try {
         await t.deleteTable();
       } catch (err) {
@@ -76,7 +76,7 @@ export class AuditRetention {
       }
       this.repo.tables.forget(t);
     }
-    await deleteRow(catalog, 'days', dk);
+    await deleteRow(this.repo.tables.catalogFor('days'), 'days', dk);
   }
 }
 

@@ -6,16 +6,30 @@ import { tableClient } from '../storage/connection';
 import { statusOf } from '../storage/errors';
 import type { Page, Row } from '../storage/paging';
 import { appTable, TableName } from '../storage/tables';
-import { dayTableName, indexTableName } from './audit-keys';
+import {
+  dayTableName,
+  INDEX_KINDS,
+  type IndexKind,
+  indexTableName,
+  keyDaysTableName,
+  kindOf,
+} from './audit-keys';
 
+// Azurite answers a partition query by scanning its whole table, so the catalog and the index
+// copies are spread over a table per kind (and per day): on Table Storage, where partition
+// queries are indexed, the split costs nothing.
 export interface AuditTables {
-  /** Days, per-key day lists, id pointers and the late-row registry. */
+  /** Id pointers and the late-row registry. */
   catalog: TableClient;
+  /** The catalog table that holds a partition: `days`, `{kind}Days:...`, else `catalog`. */
+  catalogFor(partitionKey: string): TableClient;
+  /** The day's copies of an index partition (`initiator:...`, `target:...`, `correlation:...`). */
+  indexFor(day: string, partitionKey: string): TableClient;
+  /** A day's tables: its rows first, then its index copies. */
+  dayTables(day: string): TableClient[];
   /** Seals, their manifests and purge records: apart from the rows they protect. */
   seals: TableClient;
   day(day: string): TableClient;
-  /** The day's index copies (by initiator, target, correlation). */
-  index(day: string): TableClient;
   /** Creates a table once per process (writes only; reads never create). */
   ensure(table: TableClient): Promise<void>;
   /** After dropping a table: the next write creates it again. */
@@ -34,11 +48,26 @@ export function auditTables(): AuditTables {
     }
     return t;
   };
+  const catalog = appTable(TableName.auditLogs);
+  const kindOfKey = (pk: string): IndexKind => {
+    const kind = kindOf(pk);
+    if (!kind) throw new Error(`not an index partition: ${pk}`);
+    return kind;
+  };
   return {
-    catalog: appTable(TableName.auditLogs),
+    catalog,
+    catalogFor(pk: string) {
+      if (pk === 'days') return client('AuditDays');
+      const kind = pk.includes('Days:') ? kindOf(pk) : undefined;
+      return kind ? client(keyDaysTableName(kind)) : catalog;
+    },
+    indexFor: (day: string, pk: string) => client(indexTableName(day, kindOfKey(pk))),
+    dayTables: (day: string) => [
+      client(dayTableName(day)),
+      ...INDEX_KINDS.map((k) => client(indexTableName(day, k))),
+    ],
     seals: tableClient('AuditSeals'),
     day: (day: string) => client(dayTableName(day)),
-    index: (day: string) => client(indexTableName(day)),
     ensure(table: TableClient) {
       let ready = created.get(table.tableName);
       if (!ready) {

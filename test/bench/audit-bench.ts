@@ -10,7 +10,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { DAY_MS } from '../../shared/audit/audit-keys';
 import { AuditRepository, auditEntities } from '../../shared/audit/audit-repository';
 import { AuditSealer } from '../../shared/audit/audit-seal';
-import { auditTables } from '../../shared/audit/audit-tables';
+import { type AuditTables, auditTables } from '../../shared/audit/audit-tables';
 import { AuditVerifier } from '../../shared/audit/audit-verify';
 import { auditEvent, type DirectoryAudit } from '../../shared/audit/directory-audit';
 import { SealKey } from '../../shared/audit/seal-format';
@@ -46,14 +46,18 @@ class BatchWriter {
 
   constructor(private readonly width: number) {}
 
-  async write(table: TableClient, entities: Entity[]): Promise<void> {
-    const byPartition = new Map<string, Entity[]>();
+  /** Writes `entities`, each to the table `tableOf` names (created first). */
+  async write(tableOf: (e: Entity) => TableClient, entities: Entity[], tables: AuditTables): Promise<void> {
+    const byPartition = new Map<string, { table: TableClient; list: Entity[] }>();
     for (const e of entities) {
-      const list = byPartition.get(e.partitionKey) ?? [];
-      list.push(e);
-      byPartition.set(e.partitionKey, list);
+      const table = tableOf(e);
+      const key = `${table.tableName}\n${e.partitionKey}`;
+      const group = byPartition.get(key) ?? { table, list: [] };
+      group.list.push(e);
+      byPartition.set(key, group);
     }
-    for (const list of byPartition.values()) {
+    for (const t of new Set([...byPartition.values()].map((g) => g.table))) await tables.ensure(t);
+    for (const { table, list } of byPartition.values()) {
       for (let i = 0; i < list.length; i += 100) {
         const batch: TransactionAction[] = list.slice(i, i + 100).map((e) => ['upsert', e, 'Replace']);
         await this.run(() =>
@@ -94,7 +98,7 @@ export async function generateAuditRows(
   endMs: number,
 ): Promise<{ initiators: string[]; firstDay: number }> {
   const tables = auditTables();
-  await tables.ensure(tables.catalog);
+  const catalogOf = (e: Entity) => tables.catalogFor(e.partitionKey);
   const rnd = random(total);
   const users = ids(500);
   const roles = ids(30);
@@ -141,18 +145,18 @@ export async function generateAuditRows(
       for (const e of plan.catalog) catalog.set(`${e.partitionKey}\n${e.rowKey}`, e);
     }
     if (day) {
-      await Promise.all([tables.ensure(tables.day(day)), tables.ensure(tables.index(day))]);
-      await writer.write(tables.day(day), records);
-      await writer.write(tables.index(day), copies);
+      const today = day;
+      await writer.write(() => tables.day(today), records, tables);
+      await writer.write((e) => tables.indexFor(today, e.partitionKey), copies, tables);
     }
     written += n;
     // Correlation catalogs are one row each: write them as the days go; the rest at the end.
     const perDay = [...catalog.values()].filter((e) => e.partitionKey.startsWith('correlationDays:'));
     for (const e of perDay) catalog.delete(`${e.partitionKey}\n${e.rowKey}`);
-    await writer.write(tables.catalog, perDay);
+    await writer.write(catalogOf, perDay, tables);
     if ((d + 1) % 30 === 0) process.stdout.write(`  audit bench: ${written} rows written\n`);
   }
-  await writer.write(tables.catalog, [...catalog.values()]);
+  await writer.write(catalogOf, [...catalog.values()], tables);
   await writer.drain();
   return { initiators: users, firstDay };
 }
