@@ -1,7 +1,7 @@
 // `npm run bench`: starts its own in-memory Azurite, runs each benchmark against a devhost, prints tables.
 // BENCH_TIMERS sets how many pending timers the idle measurement uses (default 10000);
 // BENCH_AUDIT_ROWS / BENCH_AUDIT_DAYS the audit log's size (default 1000000 rows over 365 days);
-// BENCH_ONLY=activation|audit runs one of them.
+// BENCH_ONLY=durable|activation|audit runs one of them.
 import path from 'node:path';
 import { startAzurite } from '../../devhost/azurite';
 import { activationBench } from './activation-bench';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       Number(process.env.BENCH_TIMERS ?? 10_000),
     );
     printTable('Durable engine (devhost, Azurite in memory)', rows);
+    if (only === 'durable') return;
     printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite.connectionString));
     printTable(
       'Audit trail (devhost, Azurite in memory)',
