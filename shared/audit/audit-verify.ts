@@ -113,7 +113,8 @@ export class AuditVerifier {
       return result;
     }
     // Hours after the last seal are not sealed yet: not broken, just not provable.
-    for (let p = Math.max(start, headEnd); p <= toMs; p += HOUR_MS) result.periods.unsealed++;
+    const firstUnsealed = Math.max(start, headEnd);
+    if (firstUnsealed <= toMs) result.periods.unsealed += Math.floor((toMs - firstUnsealed) / HOUR_MS) + 1;
     return result;
   }
 

@@ -121,6 +121,13 @@ describe('sealing', () => {
       rows: 5,
       firstBroken: null,
     });
+    // Hours not sealed yet are counted, not walked (a far 'to' costs nothing).
+    expect(await w.verify(undefined, '2100-01-01T00:00:00.000Z')).toMatchObject({
+      verified: true,
+      periods: {
+        unsealed: Math.floor((Date.parse('2100-01-01') - Date.parse('2030-03-01T12:00:00Z')) / HOUR) + 1,
+      },
+    });
     // 12:00-13:00 is not closed yet; sealing again changes nothing.
     await w.seal();
     expect((await w.seals.latest())?.period).toBe('2030-03-01T11:00:00.000Z');
