@@ -31,6 +31,20 @@ export function tableName(table: string): string {
   return `${prefix}${table}`;
 }
 
+// Clients are reusable and cost a connection-string parse and a request pipeline to build, which
+// showed in profiles when every call built its own: one per connection string and table.
+const clients = new Map<string, TableClient>();
+
 export function tableClient(table: string, extra?: TableServiceClientOptions): TableClient {
-  return TableClient.fromConnectionString(connectionString(), tableName(table), options(extra));
+  if (extra) return TableClient.fromConnectionString(connectionString(), tableName(table), options(extra));
+  const conn = connectionString();
+  const name = tableName(table);
+  const key = `${conn}\n${name}`;
+  let client = clients.get(key);
+  if (!client) {
+    if (clients.size > 1000) clients.clear(); // per-day audit tables over years of a long-lived host
+    client = TableClient.fromConnectionString(conn, name, options());
+    clients.set(key, client);
+  }
+  return client;
 }
