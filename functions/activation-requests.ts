@@ -131,7 +131,15 @@ function orchestrationsOf(context: InvocationContext): Orchestrations {
 }
 
 async function visibleRequest(caller: Caller, id: string, kind: Kind): Promise<ActivationRequestRow> {
-  const r = await getRequest(id);
+  return visible(caller, await getRequest(id), id, kind);
+}
+
+async function visible(
+  caller: Caller,
+  r: ActivationRequestRow | undefined,
+  id: string,
+  kind: Kind,
+): Promise<ActivationRequestRow> {
   // Someone else's request is "not found", not "forbidden": its existence is not the caller's business.
   if (
     !r ||
@@ -231,14 +239,15 @@ function register(kind: Kind, base: string, name: string) {
     route: `${base}/{id}`,
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
-      const caller = await authenticate(req);
-      if (!(await getRequest(req.params.id))) {
+      const activation = await getRequest(req.params.id);
+      if (!activation) {
         // Not an activation: an admin's request, kept by the directory services.
         const ctx = await operationContext(req, info);
         const record = await services().schedules.getRequest(ctx, kind, 'assignment', req.params.id);
         return json(200, kind === 'role' ? toRoleScheduleRequest(record) : toGroupScheduleRequest(record));
       }
-      return json(200, graphShape(await visibleRequest(caller, req.params.id, kind), false));
+      const caller = await authenticate(req);
+      return json(200, graphShape(await visible(caller, activation, req.params.id, kind), false));
     }),
   });
 

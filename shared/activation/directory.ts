@@ -111,6 +111,7 @@ async function approversOf(
   subjects: readonly ({ userId: string } | { groupId: string })[],
 ): Promise<string[]> {
   const s = services();
+  const now = s.now();
   const ids = new Set<string>();
   for (const subject of subjects) {
     if ('userId' in subject) {
@@ -125,11 +126,7 @@ async function approversOf(
       },
     );
     for (const m of members) {
-      if (
-        m.value.target.kind === 'group' &&
-        m.value.target.accessId === 'member' &&
-        isActiveAt(m.value, s.now())
-      )
+      if (m.value.target.kind === 'group' && m.value.target.accessId === 'member' && isActiveAt(m.value, now))
         ids.add(m.value.principalId);
     }
   }
