@@ -1,15 +1,12 @@
 // Activation over HTTP, beyond the happy path: MFA step-up with a TOTP code, locking after wrong
 // codes, cancel, races (two activations, concurrent approve and deny: exactly one winner), and who
 // may ask the access check about whom.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
-import { mintDevToken } from '../../shared/auth/dev-issuer';
-import { type DevhostProcess, eventually, readJson, startDevhost } from '../helpers/devhost';
+import { type DevhostProcess, eventually, readJson } from '../helpers/devhost';
 import { ACTIONS, ROLE_IDS } from '../helpers/seeds';
+import { type SeedsHost, startSeedsHost } from '../helpers/seeds-host';
 
 const ROLE_REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 const APPROVALS = '/api/v1.0/roleManagement/directory/roleAssignmentApprovals';
@@ -18,38 +15,19 @@ const POLICY = `/api/v1.0/policies/roleManagementPolicies/DirectoryRole_${ROLE_I
 const alex = DEMO_USERS.alex.id;
 
 describe('activation edges', () => {
+  let seeds: SeedsHost;
   let host: DevhostProcess;
-  let keyDir: string;
 
   beforeAll(async () => {
-    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jit-edges-keys-'));
-    host = await startDevhost({
-      quiet: true,
-      env: {
-        DEV_ISSUER_ENABLED: 'true',
-        DEV_ISSUER_KEY_DIR: keyDir,
-        DEMO_DATA: 'true',
-        TABLE_PREFIX: 'Edges',
-        DEVHOST_TASK_HUB: 'EdgesHub',
-        DEVHOST_VIRTUAL_CLOCK: 'true',
-        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
-      },
-    });
+    seeds = await startSeedsHost('Edges');
+    host = seeds.host;
   });
   afterAll(async () => {
-    await host?.stop();
-    fs.rmSync(keyDir, { recursive: true, force: true });
+    await seeds?.stop();
   });
 
-  async function call(user: DemoUserKey, method: string, url: string, body?: unknown, mfa = true) {
-    const { now } = await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`));
-    const token = await mintDevToken(user, { mfa, keyDir, at: new Date(now) });
-    return fetch(`${host.baseUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
+  const call = (user: DemoUserKey, method: string, url: string, body?: unknown, mfa = true) =>
+    seeds.call(user, method, url, body, mfa);
   const statusOf = (id: string, wanted: string) =>
     eventually(async () => {
       const r = await readJson(await call('alex', 'GET', `${ROLE_REQUESTS}/${id}`));

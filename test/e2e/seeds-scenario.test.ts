@@ -3,15 +3,12 @@
 // Purge PIM" membership with justification and ticket and can purge; with approval switched on,
 // Adele approves and access follows; 8 virtual hours later all access has ended, and every step is
 // in the audit log.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
-import { mintDevToken } from '../../shared/auth/dev-issuer';
 import { DEMO_GROUP_ID } from '../../shared/services/demo-data';
-import { type DevhostProcess, eventually, readJson, startDevhost } from '../helpers/devhost';
+import { type DevhostProcess, eventually, readJson } from '../helpers/devhost';
 import { ACTIONS, ROLE_IDS } from '../helpers/seeds';
+import { type SeedsHost, startSeedsHost } from '../helpers/seeds-host';
 
 const ROLE_REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 const GROUP_REQUESTS = '/api/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests';
@@ -28,43 +25,20 @@ const stepName = (r: AuditRow) =>
   (r.operationType === 'Assign' ? 'Grant' : r.operationType === 'Unassign' ? 'Revoke' : r.operationType);
 
 describe("the seeds' scenario", () => {
+  let seeds: SeedsHost;
   let host: DevhostProcess;
-  let keyDir: string;
 
   beforeAll(async () => {
     process.env.AzureWebJobsStorage = inject('storageConnectionString');
-    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jit-seeds-keys-'));
-    host = await startDevhost({
-      quiet: true,
-      env: {
-        DEV_ISSUER_ENABLED: 'true',
-        DEV_ISSUER_KEY_DIR: keyDir,
-        DEMO_DATA: 'true',
-        TABLE_PREFIX: 'Seeds',
-        DEVHOST_TASK_HUB: 'SeedsHub',
-        DEVHOST_VIRTUAL_CLOCK: 'true',
-        MFA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-      },
-    });
+    seeds = await startSeedsHost('Seeds', { MFA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64') });
+    host = seeds.host;
   });
   afterAll(async () => {
-    await host?.stop();
-    fs.rmSync(keyDir, { recursive: true, force: true });
+    await seeds?.stop();
   });
 
-  /** Tokens are minted at the host's (virtual) time, so they stay valid after the clock moves. */
-  async function token(user: DemoUserKey, mfa = true): Promise<string> {
-    const { now } = await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`));
-    return mintDevToken(user, { mfa, keyDir, at: new Date(now) });
-  }
-
-  async function call(user: DemoUserKey, method: string, url: string, body?: unknown, mfa = true) {
-    return fetch(`${host.baseUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${await token(user, mfa)}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
+  const call = (user: DemoUserKey, method: string, url: string, body?: unknown, mfa = true) =>
+    seeds.call(user, method, url, body, mfa);
 
   async function allowed(user: DemoUserKey, action: string): Promise<boolean> {
     const res = await call(user, 'POST', '/api/v1.0/access/check', { action, scope: '/' });
