@@ -18,6 +18,11 @@ export class HostClock {
     return RealDate.now() + this.offsetMs;
   }
 
+  /** How far ahead of real time the clock runs. */
+  get offset(): number {
+    return this.offsetMs;
+  }
+
   advanceBy(ms: number): void {
     if (!this.virtual) throw new Error('The virtual clock is off.');
     if (!Number.isFinite(ms) || ms < 0) throw new Error('Time only moves forward.');

@@ -2,6 +2,7 @@
 // triggers, runs its timer triggers (and, with the durable engine, its orchestrations), all on one
 // host clock that can be virtual. Generic: it knows nothing of the app it runs.
 import { HostClock, parseIsoDuration } from './clock';
+import { ClockStore } from './clock-store';
 import { DueScheduler } from './due-scheduler';
 import { DurableEngine } from './durable/engine';
 import { clientInputData, managementEndpoint } from './durable/management-api';
@@ -35,9 +36,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (!options.quiet) console.log(line);
   };
   const clock = new HostClock(/^(1|true|yes)$/i.test(process.env.DEVHOST_VIRTUAL_CLOCK ?? ''));
-  // A virtual clock can start ahead (e.g. after a restart, so that timers due "while down" fire at once).
-  const startOffset = parseIsoDuration(process.env.DEVHOST_CLOCK_OFFSET ?? '');
-  if (clock.virtual && startOffset) clock.advanceBy(startOffset);
+  const clockStore = clock.virtual ? new ClockStore(storageConnectionString(), hostJson.hubName) : undefined;
+  if (clockStore) await resumeVirtualTime(clock, clockStore, log);
   const registry = new Registry();
   installCoreApi(registry, (level, category, message) => {
     if (level === 'error' || level === 'critical') console.error(`[${category}] ${message}`);
@@ -65,7 +65,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     log,
     streamUri,
   });
-  server.addEndpoint((req) => clockEndpoint(req, clock));
+  server.addEndpoint((req) => clockEndpoint(req, clock, clockStore));
 
   let origin = '';
   const durable = usesDurable(registry)
@@ -129,8 +129,34 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   };
 }
 
+/**
+ * A restarted host goes on at the virtual time it had reached (saved with the task hub's state);
+ * DEVHOST_CLOCK_OFFSET starts it that much further ahead (so that timers due "while down" fire at
+ * once). Virtual time never goes back.
+ */
+async function resumeVirtualTime(
+  clock: HostClock,
+  store: ClockStore,
+  log: (line: string) => void,
+): Promise<void> {
+  let saved = 0;
+  try {
+    saved = await store.load();
+  } catch (err) {
+    log(`[devhost] could not read the saved virtual time (${errorText(err).split('\n')[0]}); starting at 0`);
+  }
+  const requested = parseIsoDuration(process.env.DEVHOST_CLOCK_OFFSET ?? '') ?? 0;
+  const offset = saved + requested;
+  if (offset > 0) clock.advanceBy(offset);
+  if (requested > 0) await store.save(offset).catch(() => undefined);
+}
+
 /** `GET|POST /admin/devhost/clock`: read or move the virtual clock. Absent unless it is on. */
-async function clockEndpoint(req: RawRequest, clock: HostClock): Promise<RawResponse | undefined> {
+async function clockEndpoint(
+  req: RawRequest,
+  clock: HostClock,
+  store: ClockStore | undefined,
+): Promise<RawResponse | undefined> {
   if (req.url.pathname !== '/admin/devhost/clock' || !clock.virtual) return undefined;
   if (req.method === 'POST') {
     let ms: number | undefined;
@@ -156,6 +182,8 @@ async function clockEndpoint(req: RawRequest, clock: HostClock): Promise<RawResp
       };
     }
     clock.advanceBy(ms);
+    // Saved before answering: a host killed right after still resumes at this time.
+    await store?.save(clock.offset);
   } else if (req.method !== 'GET') {
     return { status: 405, headers: { allow: 'GET, POST' } };
   }

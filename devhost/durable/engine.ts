@@ -127,11 +127,6 @@ export class DurableEngine {
     const fn = this.orchestrator(name);
     if (!fn) throw new Error(`No orchestrator function named "${name}" is registered.`);
     const id = instanceId ?? randomUUID().replace(/-/g, '');
-    // A generated id is new by construction; a caller's id may name an earlier instance.
-    const existing = instanceId === undefined ? undefined : await this.store.getState(id);
-    if (existing && !TERMINAL.has(existing.runtimeStatus)) {
-      throw new InstanceExistsError(`An instance with ID '${id}' already exists.`);
-    }
     const now = this.o.clock.now();
     const executionId = randomUUID().replace(/-/g, '');
     const state: InstanceState = {
@@ -169,26 +164,38 @@ export class DurableEngine {
         Tags: null,
       }),
     };
-    const stateAction: TransactionAction = existing
-      ? ['update', this.store.stateEntity(state), 'Replace', { etag: existing.etag }]
-      : ['create', this.store.stateEntity(state)];
+    const inboxRow: TransactionAction = ['create', this.store.inboxEntity(id, started)];
+    const exists = () => new InstanceExistsError(`An instance with ID '${id}' already exists.`);
+    // Optimistically a new instance: one write. Only an id that is taken costs a read, to decide
+    // whether the earlier instance has finished (then it is replaced) or still runs (refused).
+    let etag: string | undefined;
+    let existing: InstanceState | undefined;
     try {
-      const etag = await this.store.commit([stateAction, ['create', this.store.inboxEntity(id, started)]]);
-      this.handoffs.delete(id);
-      this.partitions.set(id, {
-        state: { ...state, etag },
-        history: [],
-        inbox: [started],
-        activities: [],
-        timers: [],
-        outbox: [],
-      });
+      etag = await this.store.commit([['create', this.store.stateEntity(state)], inboxRow]);
     } catch (err) {
-      const code = statusOf(err);
-      if (code === 409 || code === 412)
-        throw new InstanceExistsError(`An instance with ID '${id}' already exists.`);
-      throw err;
+      if (statusOf(err) !== 409) throw err;
+      existing = await this.store.getState(id);
+      if (!existing || !TERMINAL.has(existing.runtimeStatus)) throw exists();
+      try {
+        etag = await this.store.commit([
+          ['update', this.store.stateEntity(state), 'Replace', { etag: existing.etag }],
+          inboxRow,
+        ]);
+      } catch (again) {
+        const code = statusOf(again);
+        if (code === 409 || code === 412) throw exists();
+        throw again;
+      }
     }
+    this.handoffs.delete(id);
+    this.partitions.set(id, {
+      state: { ...state, etag },
+      history: [],
+      inbox: [started],
+      activities: [],
+      timers: [],
+      outbox: [],
+    });
     if (existing) void this.store.deleteOtherExecutions(id, executionId).catch(() => undefined);
     this.kick(id);
     return id;
@@ -196,9 +203,12 @@ export class DurableEngine {
 
   /** 'accepted' | 'notFound' | 'gone' (already finished), like the Durable HTTP API's 202/404/410. */
   async sendControl(instanceId: string, ev: HistoryEvent): Promise<'accepted' | 'notFound' | 'gone'> {
-    const state = await this.store.getState(instanceId);
-    if (!state) return 'notFound';
-    if (TERMINAL.has(state.runtimeStatus)) return 'gone';
+    // An instance this host is running needs no read: it exists and has not finished.
+    if (!this.partitions.has(instanceId)) {
+      const state = await this.store.getState(instanceId);
+      if (!state) return 'notFound';
+      if (TERMINAL.has(state.runtimeStatus)) return 'gone';
+    }
     const message: InboxMessage = { rowKey: inboxKey(this.o.clock.now()), event: ev };
     await this.store.commit([['create', this.store.inboxEntity(instanceId, message)]]);
     this.partitions.get(instanceId)?.inbox.push(message);

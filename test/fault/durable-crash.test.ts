@@ -108,6 +108,28 @@ describe('durable engine after kill -9', () => {
     });
   }
 
+  it('resumes at the virtual time it had reached; DEVHOST_CLOCK_OFFSET moves it further on', async () => {
+    const hub = `ClockTest${uid().replace(/-/g, '')}`;
+    const clockOf = async (host: DevhostProcess) =>
+      Date.parse((await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`))).now);
+    const HOUR = 3_600_000;
+    let first = await startDurableHost({}, hub);
+    await advance(first.baseUrl, 'PT5H');
+    const reached = await clockOf(first);
+    await first.kill9();
+    first = await startDurableHost({}, hub);
+    const resumed = await clockOf(first);
+    expect(resumed).toBeGreaterThanOrEqual(reached);
+    expect(resumed - Date.now()).toBeGreaterThan(5 * HOUR - 60_000);
+    await first.kill9();
+    const later = await startDurableHost({ DEVHOST_CLOCK_OFFSET: 'PT2H' }, hub);
+    try {
+      expect((await clockOf(later)) - Date.now()).toBeGreaterThan(7 * HOUR - 60_000);
+    } finally {
+      await later.kill9();
+    }
+  });
+
   it('fires a timer exactly once after a crash right after it fired', async () => {
     const id = `tf-${uid()}`;
     await withHost({ DEVHOST_DURABLE_FAULT: 'afterTimerFired' }, async (host) => {
