@@ -3,14 +3,14 @@
 //   POST /v1.0/approvalLinks/{token}  decides, once: {justification} as a form field or JSON
 // The token is the approver's credential for this one decision (signed, expiring, single-use, bound
 // to approver, approval, step and decision); if a bearer token is sent too, it must be the same
-// person. Browsers get HTML pages, other clients Graph's JSON envelope.
+// person. Browsers get HTML pages, other clients Graph's JSON envelope. The decision is made before
+// the link is marked used, so a click retried after a crash of ours gets the first answer.
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { targetDisplayName } from '../shared/activation/audit-steps';
-import { checkDecision, decideApproval } from '../shared/activation/decide-approval';
-import { getRequest } from '../shared/activation/requests-repo';
+import { useDurableClient } from '../orchestrations/signals';
 import { authenticate } from '../shared/auth/authenticate';
 import { now } from '../shared/clock';
+import { type ActivationRequest, stageOf } from '../shared/domain/activation';
 import { badRequest, conflict, forbidden, HttpError } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { parseOrThrow } from '../shared/http/validation';
@@ -25,7 +25,8 @@ import { html } from '../shared/notify/html';
 import { useOnce, wasUsed } from '../shared/notify/one-time';
 import { confirmPage, page } from '../shared/notify/pages';
 import { registerOperation } from '../shared/openapi/registry';
-import { decisionClientInput, raiseDecision } from './approvals';
+import { services } from '../shared/services';
+import { decisionClientInput } from './approvals';
 
 const ROUTE = 'v1.0/approvalLinks/{token}';
 const MAX_FORM_BYTES = 4096;
@@ -118,26 +119,44 @@ function respond(fn: (req: HttpRequest, context: InvocationContext) => Promise<H
   });
 }
 
+/** What a decision answers with: the decided stage. */
+export function decisionView(request: ActivationRequest, stageId?: string) {
+  const stage = request.activation.approval ? stageOf(request.activation.approval, stageId) : undefined;
+  return {
+    approvalId: request.activation.approval?.id ?? request.id,
+    stepId: stage?.id ?? stageId ?? null,
+    status: stage?.status ?? null,
+    reviewResult: stage?.reviewResult ?? null,
+    reviewedBy: stage?.reviewedBy ?? null,
+    reviewedDateTime: stage?.reviewedDateTime ?? null,
+  };
+}
+
 app.http('approvalLinkPage', {
   route: ROUTE,
   methods: ['GET'],
   handler: respond(async (req) => {
     const claims = await claimsOf(req.params.token);
     if (await wasUsed('link', claims.jti)) throw alreadyUsed();
-    const { approval, step } = await checkDecision({ ...claims, channel: 'link' });
-    const request = await getRequest(approval.requestId);
+    const s = services();
+    const { request, stage } = await s.activation.checkDecisionPossible({
+      approvalId: claims.approvalId,
+      stageId: claims.stepId,
+      approverId: claims.approverId,
+      channel: 'link',
+    });
     const facts = {
       decision: claims.decision,
       approverName: nameOf(await person(claims.approverId)),
-      requesterName: nameOf(await person(approval.requesterId)),
-      roleName: (request ? await targetDisplayName(request.target) : null) ?? 'unknown role',
-      scope: scopeOf(request?.target),
-      justification: request?.justification ?? null,
-      ticket: request?.ticketInfo?.ticketNumber ?? null,
-      justificationRequired: step.isApproverJustificationRequired,
+      requesterName: nameOf(await person(request.principalId)),
+      roleName: (await s.names.targetName(request.target)) ?? 'unknown role',
+      scope: scopeOf(request.target),
+      justification: request.justification,
+      ticket: request.ticketInfo?.ticketNumber ?? null,
+      justificationRequired: stage.isApproverJustificationRequired,
     };
     if (wantsHtml(req)) return confirmPage(facts);
-    return json(200, { ...facts, approvalId: approval.id, stepId: step.id, status: step.status });
+    return json(200, { ...facts, approvalId: claims.approvalId, stepId: stage.id, status: stage.status });
   }),
 });
 
@@ -152,30 +171,19 @@ app.http('approvalLinkDecide', {
       if (caller.id !== claims.approverId) throw forbidden('This link belongs to another approver.');
     }
     if (await wasUsed('link', claims.jti)) throw alreadyUsed();
-    const justification = await justificationOf(req);
-    const input = {
+    const { request } = await useDurableClient(context).activation.decide({
       approvalId: claims.approvalId,
-      stepId: claims.stepId,
+      stageId: claims.stepId,
       approverId: claims.approverId,
       reviewResult: claims.decision,
-      justification,
-      channel: 'link' as const,
-    };
-    // Everything that could refuse the decision is checked before the link is spent.
-    await checkDecision(input);
+      justification: await justificationOf(req),
+      channel: 'link',
+    });
     if (!(await useOnce('link', claims.jti, now(), claims.approverId))) throw alreadyUsed();
-    const decided = await decideApproval(input, raiseDecision(context));
     if (wantsHtml(req)) {
       const done = claims.decision === 'Approve' ? 'Approved' : 'Denied';
       return page(200, done, html`<p>Your decision was recorded. You can close this page.</p>`);
     }
-    return json(200, {
-      approvalId: decided.approval.id,
-      stepId: decided.step.id,
-      status: decided.step.status,
-      reviewResult: decided.step.reviewResult,
-      reviewedBy: decided.step.reviewedBy,
-      reviewedDateTime: decided.step.reviewedDateTime,
-    });
+    return json(200, decisionView(request, claims.stepId));
   }),
 });

@@ -4,19 +4,22 @@
 //   X-Jit-Signature:   sha256=<hex>      HMAC-SHA256(secret, timestamp + "." + body)
 //   {approvalId, stepId?, approverId, reviewResult: "Approve"|"Deny", justification}
 // A signature is accepted once (a replay is 409). The approver must be one of the step's approvers;
-// the decision then follows the portal's rules and has the same outcome (decide-approval.ts).
+// the decision then follows the portal's rules and has the same outcome (the activation service).
+// The decision is made before the message is marked received: a tool retrying after a crash of
+// ours gets the first answer (the same approver's same decision again), never a lost decision.
 import { app, type HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { decideApproval } from '../shared/activation/decide-approval';
+import { useDurableClient } from '../orchestrations/signals';
 import { now } from '../shared/clock';
 import { settings } from '../shared/config';
 import { badRequest, conflict, HttpError } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { ciEnum, parseOrThrow } from '../shared/http/validation';
-import { useOnce } from '../shared/notify/one-time';
+import { useOnce, wasUsed } from '../shared/notify/one-time';
 import { checkSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../shared/notify/signing';
 import { registerOperation } from '../shared/openapi/registry';
-import { decisionClientInput, raiseDecision } from './approvals';
+import { decisionView } from './approval-links';
+import { decisionClientInput } from './approvals';
 
 const INTEGRATION_HEADER = 'x-jit-integration';
 const MAX_BODY_BYTES = 16 * 1024;
@@ -79,10 +82,9 @@ app.http('approvalWebhook', {
     if (problem === 'stale') throw unauthenticated('The timestamp is more than five minutes off.');
     if (problem) throw unauthenticated('The signature does not match the body.');
     // Within the five minutes a captured message could be sent again; each signature counts once.
-    const digest = (signature ?? '').replace(/^sha256=/, '');
-    if (!(await useOnce('webhook', `${integration}|${digest}`, now(), integration))) {
-      throw conflict('This message was already received.', 'ReplayedRequest');
-    }
+    const digest = `${integration}|${(signature ?? '').replace(/^sha256=/, '')}`;
+    const replayed = () => conflict('This message was already received.', 'ReplayedRequest');
+    if (await wasUsed('webhook', digest)) throw replayed();
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -90,25 +92,16 @@ app.http('approvalWebhook', {
       throw badRequest('The request body is not valid JSON.');
     }
     const d = parseOrThrow(WebhookDecision, value);
-    const decided = await decideApproval(
-      {
-        approvalId: d.approvalId,
-        stepId: d.stepId,
-        approverId: d.approverId,
-        reviewResult: d.reviewResult,
-        justification: d.justification,
-        channel: 'webhook',
-        via: integration,
-      },
-      raiseDecision(context),
-    );
-    return json(200, {
-      approvalId: decided.approval.id,
-      stepId: decided.step.id,
-      status: decided.step.status,
-      reviewResult: decided.step.reviewResult,
-      reviewedBy: decided.step.reviewedBy,
-      reviewedDateTime: decided.step.reviewedDateTime,
+    const { request } = await useDurableClient(context).activation.decide({
+      approvalId: d.approvalId,
+      stageId: d.stepId,
+      approverId: d.approverId,
+      reviewResult: d.reviewResult,
+      justification: d.justification,
+      channel: 'webhook',
+      via: integration,
     });
+    if (!(await useOnce('webhook', digest, now(), integration))) throw replayed();
+    return json(200, decisionView(request, d.stepId));
   }),
 });

@@ -1,72 +1,76 @@
 // Approvals of activation requests, in Graph's shape:
 //   GET   /v1.0/roleManagement/directory/roleAssignmentApprovals/{id}
-//   PATCH /v1.0/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{stepId}  {reviewResult, justification}
+//   PATCH /v1.0/roleManagement/directory/roleAssignmentApprovals/{id}/stages/{stageId}  {reviewResult, justification}
+//         (and .../steps/{stepId}, beta's name for the same)
 //   GET   /v1.0/roleManagement/directory/roleAssignmentApprovals/filterByCurrentUser(on='approver')
 // (and the same under /identityGovernance/privilegedAccess/group/assignmentApprovals). The first
-// decision wins (a later one gets 409); nobody decides their own request, administrators included.
-// Deciding is shared/activation/decide-approval.ts, as for approval links and the chat webhook.
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+// decision wins (a different later one gets 409); nobody decides their own request, administrators
+// included. Deciding is the activation service's, as for approval links and the chat webhook.
+import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { ActivationEvent } from '../orchestrations/activation-contract';
-import { type ApprovalRow, getApproval, pendingApprovalIds } from '../shared/activation/approvals-repo';
-import { decideApproval, type RaiseDecision } from '../shared/activation/decide-approval';
-import { authenticate } from '../shared/auth/authenticate';
-import { notFound } from '../shared/http/errors';
+import { useDurableClient } from '../orchestrations/signals';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { ciEnum, readJsonBody } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
+import { services } from '../shared/services';
+import { operationContext } from './directory-common';
 
+type Kind = 'role' | 'group';
 const client = df.input.durableClient();
 
-/** Hands a decision to the request's orchestration (also used by approval links and the webhook). */
-export function raiseDecision(context: InvocationContext): RaiseDecision {
-  return (requestId, decision) =>
-    df.getClient(context).raiseEvent(requestId, ActivationEvent.ApprovalDecided, decision);
-}
-
-/** The durable client binding that `raiseDecision` needs. */
+/** The durable client binding that deciding needs (also for approval links and the webhook). */
 export const decisionClientInput = client;
-export const StepDecision = z
+export const StageDecision = z
   .strictObject({ reviewResult: ciEnum(['Approve', 'Deny']), justification: z.string().max(500).nullish() })
-  .meta({ id: 'approvalStep_input' });
+  .meta({ id: 'approvalStage_input' });
 
-function graphShape(a: ApprovalRow, callerId: string) {
-  return {
-    id: a.id,
-    steps: a.steps.map((s) => ({
-      id: s.id,
-      displayName: null,
-      status: s.status,
-      reviewResult: s.reviewResult,
-      reviewedBy: s.reviewedBy,
-      reviewedDateTime: s.reviewedDateTime,
-      justification: s.justification,
-      assignedToMe: s.approverIds.includes(callerId),
-    })),
-  };
-}
-
-function register(base: string, name: string) {
+function register(kind: Kind, base: string, name: string) {
   registerOperation({
     method: 'get',
     path: `/${base}/{id}`,
-    summary: 'An approval and its steps (approvers and the requester)',
+    summary: 'An approval and its stages (requester, approvers, readers)',
     tags: ['approvals'],
     responses: { 200: 'The approval', 404: 'Not visible' },
   });
-  registerOperation({
-    method: 'patch',
-    path: `/${base}/{id}/steps/{stepId}`,
-    summary: 'Approve or deny a step',
-    tags: ['approvals'],
-    requestBody: StepDecision,
-    responses: {
-      204: 'Decided',
-      403: 'Not an approver of this step, or the requester',
-      409: 'Already decided',
-    },
-  });
+  for (const [stages, param] of [
+    ['stages', 'stageId'],
+    ['steps', 'stepId'],
+  ] as const) {
+    registerOperation({
+      method: 'patch',
+      path: `/${base}/{id}/${stages}/{${param}}`,
+      summary: `Approve or deny a stage${stages === 'steps' ? " (beta's name)" : ''}`,
+      tags: ['approvals'],
+      requestBody: StageDecision,
+      responses: {
+        204: 'Decided',
+        403: 'Not an approver of this stage, or the requester',
+        409: 'Already decided, canceled or expired',
+      },
+    });
+    app.http(`${name}Decide${stages === 'steps' ? 'Step' : ''}`, {
+      route: `${base}/{id}/${stages}/{${param}}`,
+      methods: ['PATCH'],
+      extraInputs: [client],
+      handler: httpHandler(async (req, context, info) => {
+        const s = useDurableClient(context);
+        const ctx = await operationContext(req, info);
+        const decision = await readJsonBody(req, StageDecision);
+        await s.activation.decide({
+          kind,
+          approvalId: req.params.id,
+          stageId: req.params[param],
+          approverId: ctx.actor.kind === 'user' ? ctx.actor.id : '',
+          approverName: ctx.actor.kind === 'user' ? ctx.actor.displayName : null,
+          reviewResult: decision.reviewResult,
+          justification: decision.justification,
+          channel: 'portal',
+        });
+        return noContent();
+      }),
+    });
+  }
   registerOperation({
     method: 'get',
     path: `/${base}/filterByCurrentUser(on='approver')`,
@@ -78,51 +82,25 @@ function register(base: string, name: string) {
   app.http(`${name}Inbox`, {
     route: `${base}/filterByCurrentUser(on='approver')`,
     methods: ['GET'],
-    handler: httpHandler(async (req: HttpRequest) => {
-      const caller = await authenticate(req);
-      const approvals = (await Promise.all((await pendingApprovalIds(caller.id)).map(getApproval))).filter(
-        (a): a is ApprovalRow => a?.steps.some((s) => s.status === 'InProgress') === true,
-      );
-      return json(200, { value: approvals.map((a) => graphShape(a, caller.id)) });
+    handler: httpHandler(async (req, _context, info) => {
+      const ctx = await operationContext(req, info);
+      return json(200, { value: await services().activationReads.inbox(ctx, kind) });
     }),
   });
 
   app.http(`${name}Get`, {
     route: `${base}/{id}`,
     methods: ['GET'],
-    handler: httpHandler(async (req: HttpRequest) => {
-      const caller = await authenticate(req);
-      const a = await getApproval(req.params.id);
-      if (!a || (a.requesterId !== caller.id && !a.steps.some((s) => s.approverIds.includes(caller.id)))) {
-        throw notFound(`No approval with id '${req.params.id}' is visible to the caller.`);
-      }
-      return json(200, graphShape(a, caller.id));
-    }),
-  });
-
-  app.http(`${name}Decide`, {
-    route: `${base}/{id}/steps/{stepId}`,
-    methods: ['PATCH'],
-    extraInputs: [client],
-    handler: httpHandler(async (req: HttpRequest, context: InvocationContext) => {
-      const caller = await authenticate(req);
-      const decision = await readJsonBody(req, StepDecision);
-      await decideApproval(
-        {
-          approvalId: req.params.id,
-          stepId: req.params.stepId,
-          approverId: caller.id,
-          approverName: caller.name,
-          reviewResult: decision.reviewResult,
-          justification: decision.justification,
-          channel: 'portal',
-        },
-        raiseDecision(context),
-      );
-      return noContent();
+    handler: httpHandler(async (req, _context, info) => {
+      const ctx = await operationContext(req, info);
+      return json(200, await services().activationReads.approval(ctx, kind, req.params.id));
     }),
   });
 }
 
-register('v1.0/roleManagement/directory/roleAssignmentApprovals', 'roleAssignmentApprovals');
-register('v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals', 'groupAssignmentApprovals');
+register('role', 'v1.0/roleManagement/directory/roleAssignmentApprovals', 'roleAssignmentApprovals');
+register(
+  'group',
+  'v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals',
+  'groupAssignmentApprovals',
+);

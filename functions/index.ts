@@ -22,11 +22,14 @@ import './notification-subscriptions';
 import './grant-connectors';
 import './eligibility-notices';
 import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { useDurableClient } from '../orchestrations/signals';
+import { settings } from '../shared/config';
 import { services } from '../shared/services';
 import { loadDemoData } from '../shared/services/demo-data';
 
-// At start: built-in roles, and audit rows a crash left unpublished. `npm start` also loads the
-// seeds' scenario (DEMO_DATA=true in local.settings.json); production does not.
+// At start: the tables and the built-in roles. `npm start` also loads the seeds' scenario
+// (DEMO_DATA=true in local.settings.json); production does not.
 async function prepare(): Promise<void> {
   const s = services();
   await s.startup();
@@ -51,10 +54,18 @@ app.hook.appStart(async () => {
   }
 });
 
-// Publishes audit rows whose request died between its commit and their publication.
+// Finishes the publication of commits whose process died after committing them: their audit rows,
+// projections and signals (the orchestration to start, the event to raise). At start with the
+// startup grace (0 where this host is the only one), then every minute with a minute's grace.
+let swept = false;
 app.timer('auditOutboxSweep', {
-  schedule: '0 */5 * * * *',
-  handler: async () => {
-    await services().sweepAuditOutbox(60_000);
+  schedule: '0 * * * * *',
+  runOnStartup: true,
+  extraInputs: [df.input.durableClient()],
+  handler: async (_timer, context) => {
+    const s = useDurableClient(context);
+    const graceMs = swept ? 60_000 : settings().OUTBOX_STARTUP_GRACE_SECONDS * 1000;
+    swept = true;
+    await s.sweepAuditOutbox(graceMs);
   },
 });

@@ -11,7 +11,6 @@ import type { DurableClient, OrchestrationContext } from 'durable-functions';
 import * as df from 'durable-functions';
 import type { Target } from '../shared/domain/schedules';
 import { type ConnectorCall, callConnector, connectorGaveUp } from '../shared/notify/connector-calls';
-import { connectorsFor, recordRun, runsOf } from '../shared/notify/connectors';
 import { safeMessage } from '../shared/notify/http-post';
 import { retryPlan, startNotices } from './notifications';
 import { type RetryPlan, startOnce } from './start-once';
@@ -82,66 +81,48 @@ df.app.activity(GAVE_UP, {
 
 const instanceOf = (requestId: string, connectorId: string) => `connector-${requestId}-${connectorId}`;
 
-/** After a grant: one sync orchestration per connector of the target (from an activity). */
-export async function startConnectorRuns(
-  client: DurableClient,
-  grant: {
-    requestId: string;
-    principalId: string;
-    target: Target;
-    startDateTime: string;
-    endDateTime: string;
-  },
-): Promise<number> {
-  const connectors = await connectorsFor(grant.target);
-  for (const c of connectors) {
-    const instanceId = instanceOf(grant.requestId, c.id);
-    await recordRun(grant.requestId, c.id, instanceId);
-    const call: ConnectorCall = {
-      requestId: grant.requestId,
-      connectorId: c.id,
-      action: 'grant',
-      principalId: grant.principalId,
-      target: grant.target,
-      startDateTime: grant.startDateTime,
-      endDateTime: grant.endDateTime,
-      at: grant.startDateTime,
-    };
-    await startOnce(client, CONNECTOR_ORCHESTRATOR, instanceId, {
-      grant: call,
-      retry: retryPlan(),
-    } satisfies ConnectorRun);
-  }
-  return connectors.length;
+/** What a grant, an extension or a revoke tells the connectors the grant went to. */
+export interface ConnectorsCall {
+  action: 'grant' | 'extend' | 'revoke';
+  requestId: string;
+  principalId: string;
+  target: Target;
+  connectorIds: string[];
+  startDateTime?: string;
+  endDateTime?: string;
+  reason?: string;
+  at: string;
 }
 
-/** After an extension: every connector the grant went to gets the new end (from an activity). */
-export async function extendConnectorRuns(
-  client: DurableClient,
-  extension: { requestId: string; at: string; endDateTime: string },
-): Promise<number> {
-  const runs = await runsOf(extension.requestId);
-  for (const r of runs) {
-    const signal: ExtendSignal = { at: extension.at, endDateTime: extension.endDateTime };
-    await client.raiseEvent(r.instanceId, EXTEND_EVENT, signal).catch((err: unknown) => {
-      if (!(err instanceof Error && /HTTP 410/.test(err.message))) throw err;
-    });
+/**
+ * A grant starts one sync orchestration per connector; an extension or a revoke is raised to
+ * those. Starting or raising twice is harmless (a fixed instance id; a finished one is left alone).
+ */
+export async function tellConnectors(client: DurableClient, call: ConnectorsCall): Promise<void> {
+  for (const connectorId of call.connectorIds) {
+    const instanceId = instanceOf(call.requestId, connectorId);
+    if (call.action === 'grant') {
+      const grant: ConnectorCall = {
+        requestId: call.requestId,
+        connectorId,
+        action: 'grant',
+        principalId: call.principalId,
+        target: call.target,
+        startDateTime: call.startDateTime,
+        endDateTime: call.endDateTime,
+        at: call.at,
+      };
+      await startOnce(client, CONNECTOR_ORCHESTRATOR, instanceId, {
+        grant,
+        retry: retryPlan(),
+      } satisfies ConnectorRun);
+      continue;
+    }
+    const signal: RevokeSignal | ExtendSignal =
+      call.action === 'extend'
+        ? { at: call.at, endDateTime: call.endDateTime ?? '' }
+        : { at: call.at, reason: call.reason ?? 'expired' };
+    // An instance that finished already (a re-run) takes it as delivered.
+    await client.raiseEvent(instanceId, call.action === 'extend' ? EXTEND_EVENT : REVOKE_EVENT, signal);
   }
-  return runs.length;
-}
-
-/** After a revoke: tells every connector the grant went to (from an activity). Raising twice is harmless. */
-export async function revokeConnectorRuns(
-  client: DurableClient,
-  revoke: { requestId: string; at: string; reason: string },
-): Promise<number> {
-  const runs = await runsOf(revoke.requestId);
-  for (const r of runs) {
-    const signal: RevokeSignal = { at: revoke.at, reason: revoke.reason };
-    await client.raiseEvent(r.instanceId, REVOKE_EVENT, signal).catch((err: unknown) => {
-      // Already finished (a re-run of this activity): nothing left to tell it.
-      if (!(err instanceof Error && /HTTP 410/.test(err.message))) throw err;
-    });
-  }
-  return runs.length;
 }

@@ -67,6 +67,9 @@ const Settings = z.object({
   WEBHOOK_RETRY_FIRST_MS: z.coerce.number().int().min(10).default(5_000),
   WEBHOOK_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
+  // The outbox (shared/audit/outbox.ts): at startup, commits older than this whose publication a
+  // crash interrupted are finished (0 where this host is the only writer, e.g. a test after kill -9).
+  OUTBOX_STARTUP_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   // Audit trail (shared/audit): days kept (absent = forever) and the seals' HMAC key (base64 of >= 32 bytes).
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   AUDIT_SEAL_KEY: z

@@ -20,7 +20,7 @@
 // Rows are append-only: the record and its copies are created, never replaced. Publishing an event
 // again (after a crash, or the sweeper racing the request) finds the record there and keeps it as
 // it is, with its first arrival time; only missing copies are added.
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { now as clockNow } from '../clock';
 import { ValidationError } from '../domain/errors';
@@ -135,13 +135,59 @@ export function auditEntities(audit: DirectoryAudit, arrivedMs: number): AuditEn
     catalog.push({ partitionKey: `id:${keyPart(audit.id)}`, rowKey: 'row', day, recordKey: rowKey });
   }
   if (late) catalog.push({ partitionKey: `late:${hourKey(arrivedMs)}`, rowKey: `${day}|${rowKey}`, day });
-  return { day, rowKey, late, record, copyPartitions: [...copies], catalog: dedupe(catalog) };
+  return {
+    day,
+    rowKey,
+    late,
+    record,
+    copyPartitions: [...copies],
+    catalog: dedupe(catalog, (e) => `${e.partitionKey}\n${e.rowKey}`),
+  };
 }
 
-function dedupe(entities: Entity[]): Entity[] {
-  const seen = new Map<string, Entity>();
-  for (const e of entities) seen.set(`${e.partitionKey}\n${e.rowKey}`, e);
+function dedupe<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) seen.set(key(item), item);
   return [...seen.values()];
+}
+
+const MAX_BATCH = 100;
+
+function catalogKey(table: TableClient, e: Entity): string {
+  return `${table.tableName}\n${e.partitionKey}\n${e.rowKey}`;
+}
+
+/** Entities grouped by table and partition: what one batch transaction may hold. */
+class Batches {
+  private readonly byKey = new Map<
+    string,
+    { table: TableClient; entities: Entity[]; rowKeys: Set<string> }
+  >();
+
+  add(table: TableClient, e: Entity): void {
+    const key = `${table.tableName}\n${e.partitionKey}`;
+    let group = this.byKey.get(key);
+    if (!group) {
+      group = { table, entities: [], rowKeys: new Set() };
+      this.byKey.set(key, group);
+    }
+    if (group.rowKeys.has(e.rowKey)) return; // one operation per entity in a transaction
+    group.rowKeys.add(e.rowKey);
+    group.entities.push(e);
+  }
+
+  groups(): { table: TableClient; entities: Entity[] }[] {
+    return [...this.byKey.values()];
+  }
+}
+
+function submit(table: TableClient, batch: Entity[], op: 'create' | 'upsert'): Promise<unknown> {
+  if (batch.length === 1) {
+    return op === 'create' ? table.createEntity(batch[0]!) : table.upsertEntity(batch[0]!, 'Replace');
+  }
+  return table.submitTransaction(
+    batch.map((e): TransactionAction => (op === 'create' ? ['create', e] : ['upsert', e, 'Replace'])),
+  );
 }
 
 /** The stored columns of a row read back (no keys, no service metadata). */
@@ -222,55 +268,83 @@ export class AuditRepository {
     this.now = options.now ?? clockNow;
   }
 
-  /** Writes the rows of each event (idempotent: the same event always produces the same rows). */
+  /**
+   * Writes the rows of each event (idempotent: the same event always produces the same rows).
+   * Events are written together: one batch per table partition for the catalog, the day's rows
+   * and each index key, so publishing many events costs a few requests, not a few per event.
+   */
   async append(audits: readonly DirectoryAudit[]): Promise<void> {
     if (audits.length === 0) return;
-    await Promise.all(audits.map((a) => this.appendOne(DirectoryAudit.parse(a))));
-  }
-
-  private async appendOne(audit: DirectoryAudit): Promise<void> {
-    const plan = auditEntities(audit, this.now().getTime());
-    const dayTable = this.tables.day(plan.day);
+    const arrived = this.now().getTime();
+    const plans = dedupe(
+      audits.map((a) => auditEntities(DirectoryAudit.parse(a), arrived)),
+      (p) => `${p.day}\n${p.rowKey}`,
+    );
     // Catalog first: a pointer to a row not yet written is harmless, a row no catalog lists is hidden.
+    const catalog = new Batches();
+    for (const e of plans.flatMap((p) => p.catalog)) {
+      const table = this.tables.catalogFor(e.partitionKey);
+      if (!this.written.has(catalogKey(table, e))) catalog.add(table, e);
+    }
+    await Promise.all(catalog.groups().map((g) => this.write(g.table, g.entities, 'upsert')));
+    for (const g of catalog.groups()) {
+      for (const e of g.entities) {
+        if (e.partitionKey !== DAYS && !e.partitionKey.includes('Days:')) continue;
+        if (this.written.size > 100_000) this.written.clear();
+        this.written.add(catalogKey(g.table, e));
+      }
+    }
+    // The records, in their days' tables. One published before keeps its columns (first arrival
+    // time included), and its copies must match them.
+    const records = new Batches();
+    for (const p of plans) records.add(this.tables.day(p.day), p.record);
+    const existing = new Map<string, Row>();
     await Promise.all(
-      plan.catalog.map(async (e) => {
-        const catalog = this.tables.catalogFor(e.partitionKey);
-        const key = `${catalog.tableName}\n${e.partitionKey}\n${e.rowKey}`;
-        if (this.written.has(key)) return;
-        await this.tables.ensure(catalog);
-        await catalog.upsertEntity(e, 'Replace');
-        if (e.partitionKey === DAYS || e.partitionKey.includes('Days:')) {
-          if (this.written.size > 100_000) this.written.clear();
-          this.written.add(key);
+      records.groups().map(async (g) => {
+        for (const rowKey of await this.write(g.table, g.entities, 'create')) {
+          const stored = await readRow(g.table, ROWS, rowKey);
+          if (stored) existing.set(`${g.table.tableName}\n${rowKey}`, stored);
         }
       }),
     );
-    let columns = columnsOf(plan.record as Row);
-    await this.tables.ensure(dayTable);
-    if (!(await this.createIn(dayTable, plan.record))) {
-      // Published before: its copies must match the stored record, first arrival time included.
-      const stored = await readRow(dayTable, ROWS, plan.rowKey);
-      if (stored) columns = columnsOf(stored);
+    const copies = new Batches();
+    for (const p of plans) {
+      const stored = existing.get(`${this.tables.day(p.day).tableName}\n${p.rowKey}`);
+      const columns = columnsOf((stored ?? p.record) as Row);
+      for (const pk of p.copyPartitions) {
+        copies.add(this.tables.indexFor(p.day, pk), { ...columns, partitionKey: pk, rowKey: p.rowKey });
+      }
     }
-    await Promise.all(
-      plan.copyPartitions.map(async (pk) => {
-        const table = this.tables.indexFor(plan.day, pk);
-        await this.tables.ensure(table);
-        return this.createIn(table, { ...columns, partitionKey: pk, rowKey: plan.rowKey });
-      }),
-    );
+    await Promise.all(copies.groups().map((g) => this.write(g.table, g.entities, 'create')));
   }
 
-  private async createIn(table: TableClient, record: Entity): Promise<boolean> {
-    try {
-      return await createOnce(table, record);
-    } catch (err) {
-      // The day's table was dropped by retention since this process created it: create it again.
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-      this.tables.forget(table);
-      await this.tables.ensure(table);
-      return createOnce(table, record);
+  /**
+   * Writes entities of one table partition: batches of 100, creating the table on first use (and
+   * again when retention dropped it). For 'create', rows already there are kept and their row
+   * keys returned.
+   */
+  private async write(table: TableClient, entities: Entity[], op: 'create' | 'upsert'): Promise<string[]> {
+    await this.tables.ensure(table);
+    const existing: string[] = [];
+    for (let i = 0; i < entities.length; i += MAX_BATCH) {
+      const batch = entities.slice(i, i + MAX_BATCH);
+      try {
+        await submit(table, batch, op);
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status === 404) {
+          // The day's table was dropped by retention since this process created it.
+          this.tables.forget(table);
+          await this.tables.ensure(table);
+        } else if (status !== 409 || op !== 'create') throw err;
+        // Some rows exist (a republished event): one by one, keeping those.
+        for (const e of batch) {
+          if (op === 'upsert') await table.upsertEntity(e, 'Replace');
+          else if (!(await createOnce(table, e))) existing.push(e.rowKey);
+        }
+      }
     }
+    return existing;
   }
 
   async get(id: string): Promise<DirectoryAudit | undefined> {

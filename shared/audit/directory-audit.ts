@@ -1,8 +1,10 @@
 // Audit rows in Graph's directoryAudit shape. Built only from what the service already knows about
 // a change (who, what, which objects, justification, ticket, request id); never secrets, tokens or
 // codes: `assertNoSecrets` refuses detail keys that look like them.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { idTime, timeOrderedId } from '../time-ordered-id';
+
+export { idTime, timeOrderedId };
 
 export const AUDIT_CATEGORIES = [
   'RoleManagement',
@@ -105,25 +107,6 @@ export function auditEvent(input: AuditEventInput): DirectoryAudit {
       .filter((e): e is [string, string] => typeof e[1] === 'string')
       .map(([key, value]) => ({ key, value: value.slice(0, MAX_DETAIL_LENGTH) })),
   };
-}
-
-/**
- * A UUIDv7 (RFC 9562) whose 48-bit timestamp is the activity time: the id alone locates the row
- * (its day table and row key), so no id-to-row pointer is written for it.
- */
-export function timeOrderedId(ms: number): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(Math.max(0, Math.trunc(ms)), 0, 6);
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/** The timestamp of a UUIDv7, or undefined for any other id. */
-export function idTime(id: string): number | undefined {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return undefined;
-  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
 
 /** The initiator's user id, when a user initiated it. */

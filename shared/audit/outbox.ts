@@ -1,23 +1,30 @@
-// "A change is never stored without its audit row, even if the process dies between two writes."
+// "A change is never stored without its audit rows and the signals it owes, even if the process
+// dies between two writes."
 //
 // Table Storage has no transactions across tables or partitions, but it has entity-group
 // transactions within one partition. So every change is committed as ONE transaction in the
-// partition it changes, together with an outbox row holding the change's audit events:
+// partition it changes, together with an outbox row holding everything that must follow it:
 //
 //   1. marker   AuditOutbox/pending/{time}|{commitId} -> "look at table T, partition P"   (before)
-//   2. commit   T/P: the change's rows + T/P/~outbox|{commitId} {audits, refs}          (atomic)
-//   3. publish  audits -> the day tables (created once, RowKey = time|auditId: idempotent);
-//               refs   -> the projector re-derives index rows from the committed rows;
+//   2. commit   T/P: the change's rows + T/P/~outbox|{commitId} {audits, refs, signals}  (atomic)
+//   3. urgent   signals the caller needs done before it answers (start the orchestration that
+//               owns a grant); delivered at once, and again by 4 if the process died
+//   4. publish  audits  -> the day tables and their index copies (batched, created once);
+//               refs    -> the projectors re-derive index rows and access records from the rows;
+//               signals -> the sink (events to orchestrations, notices, connectors);
 //               then delete the outbox row, then the marker.
 //
-// Step 2 is the only one that matters for the guarantee: the change and its audit events are
-// stored together or not at all. Steps 1 and 3 make publication eventual: the request publishes
-// inline; if the process dies after step 2, the marker (written first) tells the sweeper which
+// Step 2 is the only one that matters for the guarantee: the change, its audit events and its
+// signals are stored together or not at all. Publication is off the request's critical path: a
+// background publisher gathers the commits of many requests and writes their rows in a few
+// batches (admin changes, whose lists and projections must be current when they answer, publish
+// inline). If the process dies after step 2, the marker (written first) tells the sweeper which
 // partition holds an unpublished outbox row, so sweeping reads only pending markers, never whole
-// tables. Publishing twice is harmless, so the sweeper and a slow request may race. A marker
-// whose transaction never committed points at nothing and is deleted. The sweeper only touches
-// markers older than a grace period, longer than any storage call, so it never deletes the marker of
-// a transaction that is still in flight. `deepSweep` scans a table for stray outbox rows (maintenance).
+// tables. Publishing twice is harmless (audit rows are created once, projections are state-based,
+// signals are idempotent), so the sweeper and a slow publisher may race. A marker whose
+// transaction never committed points at nothing and is deleted. The sweeper only touches markers
+// older than a grace period, longer than any storage call, so it never deletes the marker of a
+// transaction still in flight. `deepSweep` scans a table for stray outbox rows (maintenance).
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { now as clockNow } from '../clock';
@@ -31,34 +38,61 @@ import { DirectoryAudit } from './directory-audit';
 export const OUTBOX_ROW_PREFIX = '~outbox|';
 const PENDING = 'pending';
 const MAX_PAYLOAD_CHARS = 30_000; // a string property holds 64 KiB of UTF-16
+const MAX_BATCH = 100;
 export const DEFAULT_SWEEP_GRACE_MS = 5 * 60_000;
+/** Commits published together by the background publisher, at most. */
+const PUBLISH_GROUP = 200;
+const RETRY_DELAYS_MS = [200, 1_000, 5_000];
 
-/** A row the change touched; the projector re-derives whatever index rows depend on it. */
+/** A row the change touched; the projectors re-derive whatever depends on it. */
 export interface ProjectionRef {
   partitionKey: string;
   rowKey: string;
-  /** For rows keyed elsewhere by principal: lets a deleted row's index entries be found. */
+  /** For rows keyed elsewhere by principal: lets a deleted row's derived rows be found. */
   principalId?: string;
+  /** For a group membership's row: the group, whose member list follows it. */
+  groupId?: string;
+  /** For a row kept by principal but listed by role or group: that resource (`role:{id}`...). */
+  resource?: string;
 }
 
-/** Keeps derived rows (indexes, catalogs) in line with the rows a change touched. Idempotent. */
+/** Keeps derived rows (indexes, catalogs, access records) in line with the rows a change touched. Idempotent. */
 export type Projector = (tableName: string, refs: readonly ProjectionRef[]) => Promise<void>;
 
-/** Where a test makes the process "die" (the hook throws): each step of commit and publish. */
+/** Something a change owes the rest of the system: opaque here, delivered by the sink. */
+export interface OutboxSignal {
+  kind: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Delivers signals (events to orchestrations, notices...). Idempotent; throws to be retried.
+ * `redelivery`: they may have been delivered before (a sweep after a crash, a re-drive), so e.g.
+ * an orchestration to start may exist already, even finished.
+ */
+export type SignalSink = (
+  signals: readonly OutboxSignal[],
+  options: { redelivery: boolean },
+) => Promise<void>;
+
+/** Where a test makes the process "die" (the hook throws or kills): each step of commit and publish. */
 export type CrashPoint =
   | 'afterMarker'
+  | 'afterPrepare'
   | 'afterCommit'
+  | 'afterUrgentSignals'
   | 'afterAuditWritten'
   | 'afterProjected'
+  | 'afterSignalled'
   | 'afterOutboxDeleted';
 
 export interface OutboxOptions {
   markers?: TableClient;
   audit: AuditRepository;
-  projector?: Projector;
-  /** Test hook: called at each step; throwing simulates a crash at that point. */
+  projectors?: Projector[];
+  /** Test hook: called at each step; throwing (or killing the process) simulates a crash there. */
   crashAt?: (point: CrashPoint) => void;
-  /** Where failures of inline publication go (the sweeper retries them). */
+  /** Where failures of publication go (the publisher retries, then the sweeper). */
   onPublishError?: (err: unknown) => void;
 }
 
@@ -67,39 +101,80 @@ export interface AtomicChange {
   partitionKey: string;
   /** The change: every action's entity must be in `partitionKey`. At most 99 (one slot is the outbox row). */
   actions: TransactionAction[];
-  /** The audit rows this change must produce (at least one). */
+  /** The audit rows this change must produce. */
   audits: DirectoryAudit[];
+  /** What must follow the change, delivered after it is published. */
+  signals?: OutboxSignal[];
+  /** Signals delivered before `commit` returns (and again by publication if the process dies). */
+  urgentSignals?: OutboxSignal[];
+  /** 'inline' (default): `commit` returns once published. 'background': right after the commit. */
+  publication?: 'inline' | 'background';
+  /**
+   * Runs after the marker is written and before the transaction: derived rows that must never
+   * grant more than the change leaves (access records narrowed ahead of a removal). If the process
+   * dies before the transaction, the sweeper re-derives them from the rows as they are.
+   */
+  prepare?: () => Promise<void>;
 }
 
 export interface CommitResult {
-  /** False when inline publication failed; the sweeper will finish it. */
+  /** False when publication has not finished (background, or it failed: the sweeper finishes it). */
   published: boolean;
   /** New ETags of the rows the transaction wrote, by RowKey (for ETag response headers). */
   etags: ReadonlyMap<string, string>;
 }
 
+/** One committed change waiting for publication. */
 interface Pending {
   table: string;
   partitionKey: string;
   rowKey: string;
   marker: string;
+  audits: DirectoryAudit[];
+  refs: ProjectionRef[];
+  signals: OutboxSignal[];
+  /** How many of `signals` (from the start) this process delivered already. */
+  delivered: number;
+  /** Read back from storage (a sweep): its signals may have gone out before. */
+  swept: boolean;
+  attempts: number;
 }
 
 export class AuditOutbox {
   private readonly markers: TableClient;
   private readonly clients = new Map<string, TableClient>();
+  private readonly projectors: Projector[];
+  private sink: SignalSink | undefined;
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private inFlight = 0;
 
   constructor(private readonly options: OutboxOptions) {
     this.markers = options.markers ?? appTable(TableName.auditOutbox);
+    this.projectors = options.projectors ?? [];
+  }
+
+  /** Where signals go (the orchestrations layer registers its durable client here). */
+  useSignalSink(sink: SignalSink): void {
+    this.sink = sink;
+  }
+
+  get hasSignalSink(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /** Creates the tables the outbox writes (at startup, so that no request creates one). */
+  async prepare(...tables: TableClient[]): Promise<void> {
+    await Promise.all([this.markers, ...tables].map((t) => ensureTable(t)));
   }
 
   /**
-   * Commits the change and its audit events atomically, then publishes them. Throws the storage
-   * error of the transaction (the caller translates ETag failures); never throws for publication,
-   * which the sweeper completes.
+   * Commits the change with its audit events and signals atomically, delivers the urgent signals,
+   * then publishes (inline) or queues publication (background). Throws the storage error of the
+   * transaction (the caller translates ETag failures); never throws for publication.
    */
   async commit(change: AtomicChange): Promise<CommitResult> {
-    if (change.audits.length === 0) throw new Error('a change must carry at least one audit event');
     if (change.actions.length > 99) throw new Error('a change may touch at most 99 rows');
     const commitId = randomUUID();
     const refs = change.actions.map(([, entity]) => refOf(entity as Record<string, unknown>));
@@ -107,29 +182,48 @@ export class AuditOutbox {
       if (ref.partitionKey !== change.partitionKey)
         throw new Error('all rows of a change must share its partition');
     }
-    const audits = JSON.stringify(change.audits.map((a) => DirectoryAudit.parse(a)));
-    const refsJson = JSON.stringify(refs);
-    if (audits.length > MAX_PAYLOAD_CHARS || refsJson.length > MAX_PAYLOAD_CHARS) {
-      throw new Error('audit payload too large for one outbox row');
+    const urgent = change.urgentSignals ?? [];
+    const signals = [...urgent, ...(change.signals ?? [])];
+    const audits = change.audits.map((a) => DirectoryAudit.parse(a));
+    const payload = {
+      audits: JSON.stringify(audits),
+      refs: JSON.stringify(refs),
+      signals: JSON.stringify(signals),
+    };
+    if (Object.values(payload).some((p) => p.length > MAX_PAYLOAD_CHARS)) {
+      throw new Error('outbox payload too large for one outbox row');
     }
     const pending: Pending = {
       table: change.table.tableName,
       partitionKey: change.partitionKey,
       rowKey: OUTBOX_ROW_PREFIX + commitId,
       marker: `${sortableTime(clockNow().getTime())}|${commitId}`,
+      audits,
+      refs,
+      signals,
+      delivered: 0,
+      swept: false,
+      attempts: 0,
     };
     this.clients.set(change.table.tableName, change.table);
 
     await ensureTable(this.markers);
-    await ensureTable(change.table);
     await this.markers.createEntity({
       partitionKey: PENDING,
       rowKey: pending.marker,
       table: pending.table,
       targetPartitionKey: pending.partitionKey,
       targetRowKey: pending.rowKey,
+      ...(change.prepare ? { refs: payload.refs } : {}),
     });
-    this.options.crashAt?.('afterMarker');
+    this.crash('afterMarker');
+    if (change.prepare) {
+      await change.prepare().catch(async (err: unknown) => {
+        await this.undo(pending, refs);
+        throw err;
+      });
+      this.crash('afterPrepare');
+    }
     let etags: Map<string, string>;
     try {
       const response = await change.table.submitTransaction([
@@ -139,30 +233,60 @@ export class AuditOutbox {
           {
             partitionKey: change.partitionKey,
             rowKey: pending.rowKey,
-            audits,
-            refs: refsJson,
+            ...payload,
             createdDateTime: clockNow().toISOString(),
           },
         ],
       ]);
-      // Sub-responses come in the order of the operations (only inserts name their row).
+      // Sub-responses come in the order of the operations.
       etags = new Map();
       change.actions.forEach(([, entity], i) => {
         const etag = response.subResponses[i]?.etag?.trim();
         if (etag) etags.set(String(entity.rowKey), etag);
       });
     } catch (err) {
-      await this.deleteMarker(pending.marker).catch(() => undefined);
+      await this.undo(pending, change.prepare ? refs : []);
       throw err;
     }
-    this.options.crashAt?.('afterCommit');
+    this.crash('afterCommit');
+    if (urgent.length > 0) {
+      try {
+        await this.deliver(urgent, false);
+        pending.delivered = urgent.length;
+      } catch (err) {
+        this.options.onPublishError?.(err); // publication tries again
+      }
+      this.crash('afterUrgentSignals');
+    }
+    if (change.publication === 'background') {
+      this.enqueue(pending);
+      return { published: false, etags };
+    }
     try {
-      await this.publish(pending);
+      this.inFlight++;
+      await this.publish([pending]);
       return { published: true, etags };
     } catch (err) {
       this.options.onPublishError?.(err);
       return { published: false, etags };
+    } finally {
+      this.inFlight--;
+      this.notifyIdle();
     }
+  }
+
+  /**
+   * Delivers signals that follow no new change (a retried decision re-drives its event, a
+   * reminder goes out): idempotent, so delivering them again is always safe.
+   */
+  deliverNow(signals: readonly OutboxSignal[]): Promise<void> {
+    return this.deliver(signals, true);
+  }
+
+  /** Resolves when nothing this process committed waits for publication (tests, benchmarks, shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
@@ -178,8 +302,27 @@ export class AuditOutbox {
       partitionKey: String(row.targetPartitionKey),
       rowKey: String(row.targetRowKey),
       marker: String(row.rowKey),
+      prepared: typeof row.refs === 'string' ? (JSON.parse(row.refs) as ProjectionRef[]) : [],
     }));
-    for (const pending of page.items) await this.publish(pending);
+    const found: Pending[] = [];
+    const orphans: string[] = [];
+    for (const m of page.items) {
+      const row = await getRow(this.client(m.table), m.partitionKey, m.rowKey);
+      if (row) found.push(pendingOf(m, row));
+      else {
+        // Never committed (or already published): what its `prepare` derived ahead is re-derived.
+        if (m.prepared.length > 0) await this.reproject(m.table, m.prepared);
+        orphans.push(m.marker);
+      }
+    }
+    if (found.length > 0) {
+      try {
+        await this.publish(found);
+      } catch (err) {
+        this.options.onPublishError?.(err); // left pending: the next sweep tries again
+      }
+    }
+    await this.deleteMarkers(orphans);
     return page.items.length;
   }
 
@@ -187,32 +330,140 @@ export class AuditOutbox {
   async deepSweep(table: TableClient): Promise<number> {
     this.clients.set(table.tableName, table);
     const rows = await queryAll(table, rowKeyPrefix(OUTBOX_ROW_PREFIX), (row) => row);
-    for (const row of rows) {
-      await this.publishRow(table, String(row.partitionKey), String(row.rowKey));
-    }
+    const found = rows.map((row) =>
+      pendingOf(
+        {
+          table: table.tableName,
+          partitionKey: String(row.partitionKey),
+          rowKey: String(row.rowKey),
+          marker: '',
+        },
+        row,
+      ),
+    );
+    if (found.length > 0) await this.publish(found);
     return rows.length;
   }
 
-  private async publish(pending: Pending): Promise<void> {
-    await this.publishRow(this.client(pending.table), pending.partitionKey, pending.rowKey);
-    await this.deleteMarker(pending.marker);
+  // ---- publication ------------------------------------------------------------------------------
+
+  private enqueue(pending: Pending): void {
+    this.queue.push(pending);
+    this.startDrain();
   }
 
-  private async publishRow(table: TableClient, partitionKey: string, rowKey: string): Promise<void> {
-    const row = await getRow(table, partitionKey, rowKey);
-    if (!row) return; // never committed, or already published
-    const audits = DirectoryAudit.array().parse(JSON.parse(String(row.audits)));
-    const refs = JSON.parse(String(row.refs)) as ProjectionRef[];
-    await this.options.audit.append(audits);
-    this.options.crashAt?.('afterAuditWritten');
-    await this.options.projector?.(table.tableName, refs);
-    this.options.crashAt?.('afterProjected');
-    await ignore404(table.deleteEntity(partitionKey, rowKey));
-    this.options.crashAt?.('afterOutboxDeleted');
+  // One drain at a time; it starts on the next turn of the event loop, so that the commits of
+  // requests running concurrently are published together.
+  private startDrain(): void {
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
-  private deleteMarker(rowKey: string): Promise<void> {
-    return ignore404(this.markers.deleteEntity(PENDING, rowKey));
+  // Publishes what is queued in groups; what fails is retried after a while, then left to the sweeper.
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, PUBLISH_GROUP);
+        this.inFlight += group.length;
+        try {
+          await this.publish(group);
+        } catch (err) {
+          this.options.onPublishError?.(err);
+          for (const p of group) this.retryLater(p);
+        } finally {
+          this.inFlight -= group.length;
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.startDrain();
+      this.notifyIdle();
+    }
+  }
+
+  private retryLater(p: Pending): void {
+    const delay = RETRY_DELAYS_MS[p.attempts];
+    p.attempts++;
+    if (delay === undefined) return; // the sweeper will find its marker
+    this.inFlight++;
+    setTimeout(() => {
+      this.inFlight--;
+      this.enqueue(p);
+    }, delay).unref();
+  }
+
+  private async publish(items: Pending[]): Promise<void> {
+    await this.options.audit.append(items.flatMap((p) => p.audits));
+    this.crash('afterAuditWritten');
+    const byTable = new Map<string, ProjectionRef[]>();
+    for (const p of items) byTable.set(p.table, [...(byTable.get(p.table) ?? []), ...p.refs]);
+    for (const [table, refs] of byTable) {
+      for (const projector of this.projectors) await projector(table, refs);
+    }
+    this.crash('afterProjected');
+    const fresh = items.filter((p) => !p.swept).flatMap((p) => p.signals.slice(p.delivered));
+    const swept = items.filter((p) => p.swept).flatMap((p) => p.signals.slice(p.delivered));
+    if (fresh.length > 0) await this.deliver(fresh, false);
+    if (swept.length > 0) await this.deliver(swept, true);
+    for (const p of items) p.delivered = p.signals.length;
+    this.crash('afterSignalled');
+    await this.deleteOutboxRows(items);
+    this.crash('afterOutboxDeleted');
+    await this.deleteMarkers(items.map((p) => p.marker).filter((m) => m !== ''));
+  }
+
+  /** Nothing was committed: what `prepare` derived ahead goes back to match the rows, the marker goes. */
+  private async undo(pending: Pending, prepared: readonly ProjectionRef[]): Promise<void> {
+    try {
+      if (prepared.length > 0) await this.reproject(pending.table, prepared);
+      await this.deleteMarkers([pending.marker]);
+    } catch {
+      // The marker stays: the sweeper does the same later.
+    }
+  }
+
+  private async reproject(table: string, refs: readonly ProjectionRef[]): Promise<void> {
+    for (const projector of this.projectors) await projector(table, refs);
+  }
+
+  private async deliver(signals: readonly OutboxSignal[], redelivery: boolean): Promise<void> {
+    if (!this.sink) throw new Error('outbox: no signal sink registered yet; publication will retry');
+    await this.sink(signals, { redelivery });
+  }
+
+  private async deleteOutboxRows(items: Pending[]): Promise<void> {
+    const groups = new Map<string, Pending[]>();
+    for (const p of items) {
+      const key = `${p.table}\n${p.partitionKey}`;
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    await Promise.all(
+      [...groups.values()].map((group) =>
+        deleteAll(
+          this.client(group[0]!.table),
+          group[0]!.partitionKey,
+          group.map((p) => p.rowKey),
+        ),
+      ),
+    );
+  }
+
+  private deleteMarkers(markers: string[]): Promise<void> {
+    return deleteAll(this.markers, PENDING, markers);
+  }
+
+  private crash(point: CrashPoint): void {
+    this.options.crashAt?.(point);
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.flushing === undefined && this.inFlight === 0;
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   private client(name: string): TableClient {
@@ -225,10 +476,45 @@ export class AuditOutbox {
   }
 }
 
+function pendingOf(
+  m: { table: string; partitionKey: string; rowKey: string; marker: string },
+  row: Record<string, unknown>,
+): Pending {
+  return {
+    ...m,
+    audits: DirectoryAudit.array().parse(JSON.parse(String(row.audits ?? '[]'))),
+    refs: JSON.parse(String(row.refs ?? '[]')) as ProjectionRef[],
+    signals: JSON.parse(String(row.signals ?? '[]')) as OutboxSignal[],
+    delivered: 0,
+    swept: true,
+    attempts: 0,
+  };
+}
+
 function refOf(entity: Record<string, unknown>): ProjectionRef {
   const ref: ProjectionRef = { partitionKey: String(entity.partitionKey), rowKey: String(entity.rowKey) };
   if (typeof entity.principalId === 'string') ref.principalId = entity.principalId;
+  if (typeof entity.groupId === 'string') ref.groupId = entity.groupId;
+  if (typeof entity.resource === 'string') ref.resource = entity.resource;
   return ref;
+}
+
+/** Deletes rows of one partition in batches; rows already gone are fine. */
+async function deleteAll(table: TableClient, partitionKey: string, rowKeys: string[]): Promise<void> {
+  const unique = [...new Set(rowKeys)];
+  for (let i = 0; i < unique.length; i += MAX_BATCH) {
+    const batch = unique.slice(i, i + MAX_BATCH);
+    try {
+      if (batch.length === 1) await table.deleteEntity(partitionKey, batch[0]!);
+      else await table.submitTransaction(batch.map((rk) => ['delete', { partitionKey, rowKey: rk }]));
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      // Some were gone already (a racing publisher): the rest one by one.
+      if (batch.length > 1) {
+        await Promise.all(batch.map((rk) => ignore404(table.deleteEntity(partitionKey, rk))));
+      }
+    }
+  }
 }
 
 async function ignore404(p: Promise<unknown>): Promise<void> {

@@ -13,6 +13,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details: readonly ErrorDetail[] = [],
+    /** Extra response headers (Retry-After). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -50,6 +52,22 @@ export class ForbiddenError extends AppError {
 export class ConflictError extends AppError {
   constructor(message = 'The resource was changed concurrently; retry the request.', code = 'Conflict') {
     super(409, code, message);
+  }
+}
+
+/** Too many attempts (wrong codes, say): try again after `retryAfterSeconds`. */
+export class TooManyRequestsError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, 'TooManyRequests', message, [], {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
+  }
+}
+
+/** Storage (or another dependency) cannot be reached now; the call changed nothing it reports. */
+export class UnavailableError extends AppError {
+  constructor(message = 'The service is temporarily unavailable; retry shortly.', retryAfterSeconds = 5) {
+    super(503, 'ServiceUnavailable', message, [], { 'Retry-After': String(retryAfterSeconds) });
   }
 }
 

@@ -11,6 +11,8 @@ export interface RequestInfo {
   requestId: string;
   /** The caller's `client-request-id` when it sent a usable one, else `requestId`. */
   clientRequestId: string;
+  /** The caller's `client-request-id`, only when it sent one: a retried command carries the same. */
+  sentClientRequestId?: string;
 }
 
 export type AppHandler = (
@@ -39,8 +41,12 @@ export function httpHandler(fn: AppHandler): WrappedHandler {
   return async (req, context) => {
     const requestId = randomUUID();
     const sent = req.headers.get('client-request-id');
-    const clientRequestId = sent && CLIENT_REQUEST_ID.test(sent) ? sent : requestId;
-    const info: RequestInfo = { requestId, clientRequestId };
+    const usable = sent && CLIENT_REQUEST_ID.test(sent) ? sent : undefined;
+    const info: RequestInfo = {
+      requestId,
+      clientRequestId: usable ?? requestId,
+      sentClientRequestId: usable,
+    };
     let response: HttpResponseInit;
     try {
       response = await fn(req, context, info);

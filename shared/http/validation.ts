@@ -35,13 +35,23 @@ export function parseOrThrow<S extends z.ZodType>(
   return result.data;
 }
 
-/** Reads the body as JSON and validates it. Bad JSON, an empty body or a schema failure -> 400. */
-export async function readJsonBody<S extends z.ZodType>(req: HttpRequest, schema: S): Promise<z.output<S>> {
+/**
+ * Reads the body as JSON and validates it. Bad JSON, an empty body (unless `emptyAs` says what it
+ * means) or a schema failure -> 400.
+ */
+export async function readJsonBody<S extends z.ZodType>(
+  req: HttpRequest,
+  schema: S,
+  options: { emptyAs?: unknown } = {},
+): Promise<z.output<S>> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > MAX_JSON_BODY_BYTES) throw tooLarge();
   const text = await req.text();
   if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw tooLarge();
-  if (text.trim() === '') throw badRequest('A JSON request body is required.');
+  if (text.trim() === '') {
+    if (options.emptyAs !== undefined) return parseOrThrow(schema, options.emptyAs);
+    throw badRequest('A JSON request body is required.');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -3,6 +3,7 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { tableClient } from '../storage/connection';
+import { ensureTable } from '../storage/tables';
 
 export const TOTP_TABLE = 'MfaAuthenticators';
 const ROW_KEY = 'totp';
@@ -61,8 +62,6 @@ function statusOf(err: unknown): number | undefined {
 }
 
 export class TotpRepository {
-  private ready: Promise<void> | undefined;
-
   constructor(private readonly table: TableClient = tableClient(TOTP_TABLE)) {}
 
   async get(principalId: string): Promise<StoredTotp | undefined> {
@@ -118,13 +117,9 @@ export class TotpRepository {
     }
   }
 
-  // Created once per process; a failure is not cached, so the next call tries again.
+  // Created once per process (at startup: shared/services/index.ts); a failure is not cached.
   private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
+    return ensureTable(this.table);
   }
 }
 

@@ -2,9 +2,9 @@
 // (the same grant with its new end) and per revoke, with an Idempotency-Key of request id and step, so a retried call (after a timeout, say) is one
 // change on the target. The target's answer never decides access here: the service's own store
 // does, and the access check reads only that.
-import { targetDisplayName } from '../activation/audit-steps';
 import { now } from '../clock';
 import type { Target } from '../domain/schedules';
+import { services } from '../services';
 import { raiseAlert } from './alerts';
 import { auditDelivery } from './audit';
 import { getConnector } from './connectors';
@@ -60,7 +60,7 @@ export async function callConnector(c: ConnectorCall): Promise<'sent' | 'skipped
     requestId: c.requestId,
     occurredDateTime: c.at,
     principal: { id: principal.id, displayName: principal.displayName, userPrincipalName: principal.email },
-    target: { ...c.target, displayName: await targetDisplayName(c.target) },
+    target: { ...c.target, displayName: await services().names.targetName(c.target) },
     startDateTime: c.startDateTime ?? null,
     endDateTime: c.endDateTime ?? null,
     reason: c.reason ?? null,
@@ -93,7 +93,7 @@ export async function callConnector(c: ConnectorCall): Promise<'sent' | 'skipped
 export async function connectorGaveUp(c: ConnectorCall, error: string): Promise<Notice> {
   const connector = await getConnector(c.connectorId);
   const name = connector?.displayName ?? c.connectorId;
-  const role = (await targetDisplayName(c.target)) ?? 'unknown role';
+  const role = (await services().names.targetName(c.target)) ?? 'unknown role';
   const message = safeMessage(error);
   await raiseAlert({
     id: `${c.requestId}|${c.connectorId}|${stepOf(c)}`,

@@ -1,11 +1,10 @@
 // Grant connectors: per role or group, a target system that hears each grant and revoke as a signed
-// POST. Secrets are sealed at rest and never shown. Runs record which connectors a request's grant
-// went to, so its revoke reaches the same ones even if a connector is changed or deleted meanwhile.
+// POST. Secrets are sealed at rest and never shown.
 //   JitGrantConnectors  PK = 'connector'   RK = connector id
-//   JitConnectorRuns    PK = request id    RK = connector id   (the connector's sync orchestration)
 import { randomUUID } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import type { Target } from '../domain/schedules';
+import { Snapshot } from '../snapshot';
 import { openSecret, sealSecret } from './secrets';
 import { notifyTable, statusCode } from './tables';
 
@@ -70,6 +69,7 @@ export async function createConnector(
 ): Promise<Connector> {
   const c: Connector = { ...input, id: randomUUID(), createdDateTime: at.toISOString() };
   await (await notifyTable('connectors')).createEntity(toEntity(c));
+  all.forget();
   return c;
 }
 
@@ -87,6 +87,7 @@ export async function deleteConnector(id: string): Promise<boolean> {
   if (!GUID.test(id)) return false;
   try {
     await (await notifyTable('connectors')).deleteEntity(PK, id.toLowerCase());
+    all.forget();
     return true;
   } catch (err) {
     if (statusCode(err) === 404) return false;
@@ -106,26 +107,15 @@ export function listConnectors(): Promise<Connector[]> {
   return query(odata`PartitionKey eq ${PK}`);
 }
 
-/** The connectors of a role (at any scope) or of a group (member and owner access alike). */
-export async function connectorsFor(target: Target): Promise<Connector[]> {
+// Every grant asks which connectors its role or group has: the list (without secrets) is kept for
+// a few seconds (shared/snapshot.ts). The ids a grant went to are recorded with the activation, so
+// its extensions and its revoke reach the same ones even if a connector changes meanwhile.
+const all = new Snapshot(async () => (await listConnectors()).map(viewOf));
+
+/** The ids of the connectors of a role (at any scope) or of a group (member and owner access alike). */
+export async function connectorIdsFor(target: Target): Promise<string[]> {
   const id = (target.kind === 'role' ? target.roleDefinitionId : target.groupId).toLowerCase();
-  const found = await query(odata`PartitionKey eq ${PK} and targetId eq ${id}`);
-  return found.filter((c) => c.target.kind === target.kind);
-}
-
-/** Remembers that the request's grant went to the connector (idempotent). */
-export async function recordRun(requestId: string, connectorId: string, instanceId: string): Promise<void> {
-  await (await notifyTable('connectorRuns')).upsertEntity(
-    { partitionKey: requestId, rowKey: connectorId, instanceId },
-    'Replace',
-  );
-}
-
-export async function runsOf(requestId: string): Promise<{ connectorId: string; instanceId: string }[]> {
-  const out: { connectorId: string; instanceId: string }[] = [];
-  const t = await notifyTable('connectorRuns');
-  for await (const e of t.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${requestId}` } })) {
-    out.push({ connectorId: String(e.rowKey), instanceId: String(e.instanceId) });
-  }
-  return out;
+  return (await all.get())
+    .filter((c) => c.target.kind === target.kind && targetIdOf(c.target) === id)
+    .map((c) => c.id);
 }

@@ -1,9 +1,6 @@
 // What a notice says, gathered once from the stores: people (names and mail addresses), the role or
 // group, the window, justification and ticket, the approval and its approvers. Templates and
 // payloads render only these facts; nothing here is secret.
-import { getApproval } from '../activation/approvals-repo';
-import { targetDisplayName } from '../activation/audit-steps';
-import { getRequest } from '../activation/requests-repo';
 import { now } from '../clock';
 import type { Target } from '../domain/schedules';
 import { services } from '../services';
@@ -47,8 +44,8 @@ export async function person(id: string): Promise<Person> {
 }
 
 export async function gatherFacts(notice: Notice): Promise<NoticeFacts> {
-  const request = await getRequest(notice.subjectId);
-  const target = notice.target ?? request?.target;
+  const r = notice.request;
+  const target = notice.target;
   const facts: NoticeFacts = {
     event: notice.event,
     at: notice.at ?? now().toISOString(),
@@ -56,27 +53,25 @@ export async function gatherFacts(notice: Notice): Promise<NoticeFacts> {
     principal: await person(notice.principalId),
     target,
     targetDisplayName:
-      (target ? await targetDisplayName(target) : null) ?? notice.targetDisplayName ?? 'unknown role',
-    startDateTime: notice.event === 'activated' ? notice.at : request?.scheduleInfo.startDateTime,
-    endDateTime: notice.endDateTime ?? request?.scheduleInfo.expiration.endDateTime ?? null,
-    justification: notice.justification ?? request?.justification ?? null,
-    ticketNumber: notice.ticketNumber ?? request?.ticketInfo?.ticketNumber ?? null,
-    ticketSystem: request?.ticketInfo?.ticketSystem ?? null,
+      (target ? await services().names.targetName(target) : null) ??
+      notice.targetDisplayName ??
+      'unknown role',
+    startDateTime: notice.event === 'activated' ? notice.at : r?.startDateTime,
+    endDateTime: notice.endDateTime ?? null,
+    justification: notice.justification ?? null,
+    ticketNumber: notice.ticketNumber ?? null,
+    ticketSystem: r?.ticketSystem ?? null,
     by: notice.by ? await person(notice.by) : null,
     connector: notice.connector,
   };
-  const approval = request?.approvalId ? await getApproval(request.approvalId) : undefined;
-  if (approval) {
-    const step = approval.steps.find((s) => s.status === 'InProgress') ?? approval.steps.at(-1);
-    if (step) {
-      facts.approval = {
-        id: approval.id,
-        stepId: step.id,
-        expiresDateTime: approval.expiresDateTime,
-        approvers: await Promise.all(step.approverIds.map(person)),
-        reviewJustification: step.justification,
-      };
-    }
+  if (r?.approval) {
+    facts.approval = {
+      id: r.approval.id,
+      stepId: r.approval.stepId,
+      expiresDateTime: r.approval.expiresDateTime,
+      approvers: await Promise.all(r.approval.approverIds.map(person)),
+      reviewJustification: r.approval.reviewJustification,
+    };
   }
   return facts;
 }

@@ -46,6 +46,18 @@ export interface Notice {
   target?: Target;
   /** When it happened (the orchestration's time). */
   at?: string;
+  /** What the request said, so that the notice needs no read of it. */
+  request?: {
+    startDateTime?: string | null;
+    ticketSystem?: string | null;
+    approval?: {
+      id: string;
+      stepId: string;
+      expiresDateTime: string;
+      approverIds: string[];
+      reviewJustification: string | null;
+    };
+  };
   /** For connectorFailed: which connector, and whether the grant or the revoke failed. */
   connector?: { id: string; displayName: string; action: 'grant' | 'extend' | 'revoke'; error: string };
 }

@@ -4,6 +4,7 @@
 //   JitNotifySubscriptions  PK = 'subscription'  RK = id
 import { randomUUID } from 'node:crypto';
 import { odata } from '@azure/data-tables';
+import { Snapshot } from '../snapshot';
 import type { NoticeEvent } from './notifier';
 import { openSecret, sealSecret } from './secrets';
 import { notifyTable, statusCode } from './tables';
@@ -69,11 +70,13 @@ export async function createSubscription(
 ): Promise<Subscription> {
   const s: Subscription = { ...input, id: randomUUID(), createdDateTime: at.toISOString() };
   await (await notifyTable('subscriptions')).createEntity(toEntity(s));
+  all.forget();
   return s;
 }
 
 export async function replaceSubscription(s: Subscription): Promise<void> {
   await (await notifyTable('subscriptions')).upsertEntity(toEntity(s), 'Replace');
+  all.forget();
 }
 
 export async function getSubscription(id: string): Promise<Subscription | undefined> {
@@ -90,6 +93,7 @@ export async function deleteSubscription(id: string): Promise<boolean> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return false;
   try {
     await (await notifyTable('subscriptions')).deleteEntity(PK, id.toLowerCase());
+    all.forget();
     return true;
   } catch (err) {
     if (statusCode(err) === 404) return false;
@@ -107,6 +111,9 @@ export async function listSubscriptions(): Promise<Subscription[]> {
   return out;
 }
 
+// Every notice asks which subscriptions want it: the list is kept for a few seconds (shared/snapshot.ts).
+const all = new Snapshot(listSubscriptions);
+
 export async function subscriptionsFor(event: NoticeEvent): Promise<Subscription[]> {
-  return (await listSubscriptions()).filter((s) => s.events.includes(event));
+  return (await all.get()).filter((s) => s.events.includes(event));
 }

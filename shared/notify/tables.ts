@@ -6,7 +6,6 @@ import { ensureTable } from '../storage/tables';
 const NAMES = {
   subscriptions: 'JitNotifySubscriptions',
   connectors: 'JitGrantConnectors',
-  connectorRuns: 'JitConnectorRuns',
   alerts: 'JitNotifyAlerts',
   deliveries: 'JitNotifyDeliveries',
   uses: 'JitOneTimeUses',
@@ -18,6 +17,11 @@ export async function notifyTable(name: NotifyTable): Promise<TableClient> {
   const t = tableClient(NAMES[name]);
   await ensureTable(t);
   return t;
+}
+
+/** Every table of the slice (created at startup, so that no request creates one). */
+export function notifyTables(): TableClient[] {
+  return Object.values(NAMES).map((name) => tableClient(name));
 }
 
 export function statusCode(err: unknown): number | undefined {

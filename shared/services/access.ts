@@ -1,14 +1,15 @@
-// Who holds which roles now, and who may administer or read PIM. The answer is exact to the
-// instant asked: an assignment past its end is not active even if no revoke has run yet, and
-// candidates found in the (eventually consistent) index are confirmed against their primary rows,
-// so a removed assignment whose index copy lingers after a crash never grants anything.
-import { earlierEnd, type Grant, grantsAllowing, type RolePermissions } from '../domain/access';
+// Who holds which roles now, and who may administer or read PIM. One point read of the
+// principal's effective-access record (shared/domain/access-record.ts), evaluated against the
+// clock: exact to the instant asked, so an assignment past its end grants nothing even if no
+// revoke has run yet. Role definitions come from code (built-ins) or from a cache of the stored
+// custom ones, so an edit of a custom role is in force everywhere within ROLE_CACHE_MS.
+
+import { type Grant, grantsAllowing, type RolePermissions } from '../domain/access';
+import { type AccessRecord, activeGrants } from '../domain/access-record';
 import { ForbiddenError } from '../domain/errors';
 import { builtInRole, Permission } from '../domain/roles';
-import { isActiveAt, type ScheduleRecord } from '../domain/schedules';
 import { ROOT_SCOPE } from '../domain/scope';
 import type { Page, PageRequest } from '../storage/paging';
-import { resourceOfTarget } from '../storage/role-management-keys';
 import type { OperationContext } from './context';
 import type { Stores } from './stores';
 
@@ -18,8 +19,24 @@ export interface AccessCheck {
   grants: Grant[];
 }
 
+/** How long a custom role definition is trusted before it is read again. */
+export const ROLE_CACHE_MS = 5_000;
+
+/** What one read of a principal's record tells: its grants now, and what they allow. */
+export interface Authority {
+  grants: Grant[];
+  allows(action: string, scope: string): Grant[];
+  /** Administers PIM: bootstrap admins, and holders of the manage permission at `/` (GA, PRA). */
+  canManage: boolean;
+  /** Reads all of PIM: managers, and holders of the read permission (Security Reader, Global Reader...). */
+  canRead: boolean;
+  /** Reads audit logs: managers, and holders of the audit read permission. */
+  canReadAudit: boolean;
+}
+
 export class AccessService {
   private readonly bootstrap: ReadonlySet<string>;
+  private readonly roles = new Map<string, { value: Promise<RolePermissions | undefined>; at: number }>();
 
   constructor(
     private readonly stores: Stores,
@@ -28,45 +45,39 @@ export class AccessService {
     this.bootstrap = new Set(bootstrapAdminIds.map((id) => id.toLowerCase()));
   }
 
+  /** The principal's record as stored (one point read). */
+  async record(principalId: string): Promise<AccessRecord> {
+    return (await this.stores.principals.access(principalId)).record;
+  }
+
   /** The principal's active role grants at `now`: direct, and through active group memberships. */
   async rolesOf(principalId: string, now: Date): Promise<Grant[]> {
-    const id = principalId.toLowerCase();
-    const grants: Grant[] = (await this.activeAssignments(id, 'role', now)).map((s) => grantOf(s, 'Direct'));
-    // Groups the principal is an active member of (membership itself may be a PIM activation).
-    const memberships = (await this.activeAssignments(id, 'group', now)).filter(
-      (s) => s.target.kind === 'group' && s.target.accessId === 'member',
-    );
-    const membershipEnd = new Map<string, string | null>();
-    for (const m of memberships) {
-      const groupId = m.target.kind === 'group' ? m.target.groupId : '';
-      const known = membershipEnd.get(groupId);
-      // Of several memberships of one group, the one lasting longest counts.
-      membershipEnd.set(
-        groupId,
-        known === undefined
-          ? m.endDateTime
-          : known === null || m.endDateTime === null
-            ? null
-            : laterEnd(known, m.endDateTime),
-      );
-    }
-    for (const [groupId, end] of membershipEnd) {
-      for (const s of await this.activeAssignments(groupId, 'role', now)) {
-        grants.push({
-          ...grantOf(s, 'Group'),
-          viaGroupId: groupId,
-          endDateTime: earlierEnd(s.endDateTime, end),
-        });
-      }
-    }
-    return grants;
+    return activeGrants(await this.record(principalId), now);
+  }
+
+  /** Everything one read of the record says about the principal at `now`. */
+  async authority(principalId: string, now: Date): Promise<Authority> {
+    return this.authorityOf(principalId, await this.record(principalId), now);
+  }
+
+  /** The same, from a record the caller has read already. */
+  async authorityOf(principalId: string, record: AccessRecord, now: Date): Promise<Authority> {
+    const grants = activeGrants(record, now);
+    const roles = await this.definitions(grants);
+    const allows = (action: string, scope: string) => grantsAllowing(grants, roles, action, scope);
+    const canManage = this.isBootstrapAdmin(principalId) || allows(Permission.manage, ROOT_SCOPE).length > 0;
+    return {
+      grants,
+      allows,
+      canManage,
+      canRead: canManage || allows(Permission.read, ROOT_SCOPE).length > 0,
+      canReadAudit: canManage || allows(Permission.readAuditLogs, ROOT_SCOPE).length > 0,
+    };
   }
 
   /** May the principal do `action` at `scope` now? Lists the grants that allow it. */
   async check(principalId: string, action: string, scope: string, now: Date): Promise<AccessCheck> {
-    const grants = await this.rolesOf(principalId, now);
-    const roles = await this.definitions(grants);
-    const allowing = grantsAllowing(grants, roles, action, scope);
+    const allowing = (await this.authority(principalId, now)).allows(action, scope);
     return { allowed: allowing.length > 0, evaluatedDateTime: now.toISOString(), grants: allowing };
   }
 
@@ -74,22 +85,19 @@ export class AccessService {
     return this.bootstrap.has(principalId.toLowerCase());
   }
 
-  /** Administers PIM: bootstrap admins, and holders of the manage permission at `/` (GA, PRA). */
   async canManage(principalId: string, now: Date): Promise<boolean> {
     if (this.isBootstrapAdmin(principalId)) return true;
-    return (await this.check(principalId, Permission.manage, ROOT_SCOPE, now)).allowed;
+    return (await this.authority(principalId, now)).canManage;
   }
 
-  /** Reads all of PIM: managers, and holders of the read permission (Security Reader, Global Reader, ...). */
   async canRead(principalId: string, now: Date): Promise<boolean> {
-    if (await this.canManage(principalId, now)) return true;
-    return (await this.check(principalId, Permission.read, ROOT_SCOPE, now)).allowed;
+    if (this.isBootstrapAdmin(principalId)) return true;
+    return (await this.authority(principalId, now)).canRead;
   }
 
-  /** Reads audit logs: managers, and holders of the audit read permission. */
   async canReadAudit(principalId: string, now: Date): Promise<boolean> {
-    if (await this.canManage(principalId, now)) return true;
-    return (await this.check(principalId, Permission.readAuditLogs, ROOT_SCOPE, now)).allowed;
+    if (this.isBootstrapAdmin(principalId)) return true;
+    return (await this.authority(principalId, now)).canReadAudit;
   }
 
   async requireManage(ctx: OperationContext, now: Date): Promise<void> {
@@ -107,51 +115,30 @@ export class AccessService {
     if (!(await this.canReadAudit(ctx.actor.id, now))) throw new ForbiddenError();
   }
 
-  /** Role definitions of the granted roles: built-ins from code, custom ones from storage. */
+  /** Forgets cached custom role definitions (after this process changed one). */
+  forgetRole(roleId: string): void {
+    this.roles.delete(roleId);
+  }
+
+  /** Role definitions of the granted roles: built-ins from code, custom ones cached briefly. */
   private async definitions(grants: readonly Grant[]): Promise<Map<string, RolePermissions>> {
     const out = new Map<string, RolePermissions>();
     for (const roleId of new Set(grants.map((g) => g.roleDefinitionId))) {
-      const def = builtInRole(roleId) ?? (await this.stores.roleManagement.roleDefinition(roleId))?.value;
+      const def = builtInRole(roleId) ?? (await this.customRole(roleId));
       if (def) out.set(roleId, def);
     }
     return out;
   }
 
-  // Index candidates (not ended), each confirmed against its primary row and the clock.
-  private async activeAssignments(
-    principalId: string,
-    kind: 'role' | 'group',
-    now: Date,
-  ): Promise<ScheduleRecord[]> {
-    const candidates = await allPages((page) =>
-      this.stores.index.schedulesOfPrincipal(principalId, kind, 'assignment', page, now),
-    );
-    const confirmed = await Promise.all(
-      candidates.map((c) =>
-        this.stores.roleManagement.schedule(resourceOfTarget(c.target), 'assignment', c.id),
-      ),
-    );
-    return confirmed
-      .map((s) => s?.value)
-      .filter(
-        (s): s is ScheduleRecord => s !== undefined && s.principalId === principalId && isActiveAt(s, now),
-      );
+  private customRole(roleId: string): Promise<RolePermissions | undefined> {
+    const hit = this.roles.get(roleId);
+    if (hit && performance.now() - hit.at < ROLE_CACHE_MS) return hit.value;
+    if (this.roles.size > 10_000) this.roles.clear();
+    const value = this.stores.roleManagement.roleDefinition(roleId).then((d) => d?.value);
+    this.roles.set(roleId, { value, at: performance.now() });
+    value.catch(() => this.roles.delete(roleId));
+    return value;
   }
-}
-
-function grantOf(s: ScheduleRecord, memberType: Grant['memberType']): Grant {
-  if (s.target.kind !== 'role') throw new TypeError('not a role assignment');
-  return {
-    roleDefinitionId: s.target.roleDefinitionId,
-    directoryScopeId: s.target.directoryScopeId,
-    memberType,
-    endDateTime: s.endDateTime,
-    roleAssignmentScheduleId: s.id,
-  };
-}
-
-function laterEnd(a: string, b: string): string {
-  return Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
 /** Reads every page of a bounded query (a principal's own rows). */

@@ -7,6 +7,7 @@ import {
   type TargetResource,
 } from '../audit/directory-audit';
 import type { ScheduleRequestRecord } from '../domain/requests';
+import { builtInRole } from '../domain/roles';
 import type { ScheduleLevel, Target } from '../domain/schedules';
 import { initiatorOf, type OperationContext } from './context';
 import type { Stores } from './stores';
@@ -49,8 +50,11 @@ export async function principalResource(stores: Stores, principalId: string): Pr
 
 export async function targetResource(stores: Stores, target: Target): Promise<TargetResource> {
   if (target.kind === 'role') {
-    const def = await stores.roleManagement.roleDefinition(target.roleDefinitionId);
-    return { id: target.roleDefinitionId, type: 'Role', displayName: def?.value.displayName ?? null };
+    // Built-in roles are named by code: no read.
+    const def =
+      builtInRole(target.roleDefinitionId) ??
+      (await stores.roleManagement.roleDefinition(target.roleDefinitionId))?.value;
+    return { id: target.roleDefinitionId, type: 'Role', displayName: def?.displayName ?? null };
   }
   const group = await stores.roleManagement.group(target.groupId);
   return { id: target.groupId, type: 'Group', displayName: group?.value.displayName ?? null };

@@ -4,5 +4,7 @@ import { isAppError } from '../domain/errors';
 import { HttpError } from '../http/errors';
 
 export function appErrorToHttp(err: unknown): HttpError | undefined {
-  return isAppError(err) ? new HttpError(err.status, err.code, err.message, err.details) : undefined;
+  return isAppError(err)
+    ? new HttpError(err.status, err.code, err.message, err.details, err.headers)
+    : undefined;
 }

@@ -8,7 +8,7 @@ import { CreateGroupInput, defaultMailNickname, type Group } from '../domain/gro
 import { isObjectId } from '../domain/ids';
 import { defaultPolicy } from '../domain/policy';
 import { isActiveAt, isCurrentOrFuture, type ScheduleRecord } from '../domain/schedules';
-import type { Page, PageRequest } from '../storage/paging';
+import { chainedPage, type Page, type PageRequest, type PageSource } from '../storage/paging';
 import { groupEntity, policyEntity, type Stored, scheduleEntity } from '../storage/role-management-entities';
 import { GROUP_RK } from '../storage/role-management-keys';
 import { event, principalResource } from './audit-events';
@@ -87,16 +87,25 @@ export class GroupService {
     page: PageRequest,
   ): Promise<Page<ScheduleRecord>> {
     const id = pathId(groupId, () => notFound(groupId));
-    const repo = this.deps.stores.roleManagement;
-    if (!(await repo.group(id))) throw notFound(groupId);
+    const { roleManagement, activations } = this.deps.stores;
+    if (!(await roleManagement.group(id))) throw notFound(groupId);
     const now = this.deps.now();
-    const result = await repo.listSchedules({ kind: 'group', id }, 'assignment', page, { notEndedAt: now });
-    return {
-      ...result,
-      items: result.items.filter(
-        (s) => s.target.kind === 'group' && s.target.accessId === 'member' && isActiveAt(s, now),
-      ),
+    const members = (s: ScheduleRecord) =>
+      s.target.kind === 'group' &&
+      s.target.groupId === id &&
+      s.target.accessId === 'member' &&
+      isActiveAt(s, now);
+    const direct: PageSource<ScheduleRecord> = async (p) => {
+      const result = await roleManagement.listSchedules({ kind: 'group', id }, 'assignment', p, {
+        notEndedAt: now,
+      });
+      return { ...result, items: result.items.filter(members) };
     };
+    const activated: PageSource<ScheduleRecord> = async (p) => {
+      const result = await activations.schedules('group', p, { resourceId: id, notEndedAt: now });
+      return { ...result, items: result.items.filter(members) };
+    };
+    return chainedPage([direct, activated], page);
   }
 
   async addMember(ctx: OperationContext, groupId: string, memberId: string): Promise<ScheduleRecord> {

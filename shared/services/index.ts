@@ -2,12 +2,21 @@
 //   const s = services();                 // one per process, from settings()
 //   await s.startup();                    // at app start: built-in roles, leftover audit rows
 //   await s.requests.submitRoleRequest(ctx, 'eligibility', body);
+
+import { INDEX_KINDS } from '../audit/audit-keys';
 import { now as clockNow } from '../clock';
 import { settings } from '../config';
+import { TOTP_TABLE } from '../mfa/totp-repository';
+import { notifyTables } from '../notify/tables';
+import { tableClient } from '../storage/connection';
+import { ensureTable } from '../storage/tables';
 import { AccessService } from './access';
-import { ActivationGrantService } from './activation-grants';
+import { ActivationService } from './activation';
+import { ActivationReads } from './activation-reads';
+import { ActivationRules } from './activation-rules';
 import { AuditLogService } from './audit-log';
 import type { ServiceDeps } from './deps';
+import { DisplayNames } from './display-names';
 import { GroupService } from './groups';
 import { PolicyService } from './policies';
 import { RoleDefinitionService } from './role-definitions';
@@ -26,13 +35,17 @@ export interface Services {
   schedules: ScheduleQueryService;
   policies: PolicyService;
   auditLog: AuditLogService;
-  /** Grant/extend/revoke steps of activation (trusted callers: the orchestration's activities). */
-  activationGrants: ActivationGrantService;
+  /** Activation: self-service requests, MFA, approvals, deactivation, and the orchestration's deadlines. */
+  activation: ActivationService;
+  /** Reads of activations and approvals. */
+  activationReads: ActivationReads;
+  /** Display names of people, roles and groups for audit rows and notices (cached briefly). */
+  names: DisplayNames;
   /** The clock the services use. */
   now: () => Date;
-  /** Provisions built-in roles and publishes audit rows a crash left unpublished. Idempotent. */
+  /** Creates the tables and provisions built-in roles. Idempotent. */
   startup(): Promise<void>;
-  /** Publishes pending audit outbox entries older than `graceMs` (timer trigger). */
+  /** Publishes what commits older than `graceMs` owe, if a crash interrupted it (timer trigger). */
   sweepAuditOutbox(graceMs?: number): Promise<number>;
 }
 
@@ -48,25 +61,50 @@ export function createServices(options: ServiceOptions = {}): Services {
   const deps: ServiceDeps = { stores, access, now: options.now ?? clockNow };
   const roleDefinitions = new RoleDefinitionService(deps);
   const ensureBuiltIn = (id: string) => roleDefinitions.ensureBuiltIn(id);
+  const requests = new ScheduleRequestService(deps, ensureBuiltIn);
+  const schedules = new ScheduleQueryService(deps);
+  const policies = new PolicyService(deps, ensureBuiltIn);
+  const names = new DisplayNames(stores);
   return {
     stores,
     access,
     users: new UserService(deps),
     roleDefinitions,
     groups: new GroupService(deps),
-    requests: new ScheduleRequestService(deps, ensureBuiltIn),
-    schedules: new ScheduleQueryService(deps),
-    policies: new PolicyService(deps, ensureBuiltIn),
+    requests,
+    schedules,
+    policies,
     auditLog: new AuditLogService(deps),
-    activationGrants: new ActivationGrantService(deps),
+    activation: new ActivationService(deps, new ActivationRules(deps, policies), names, requests),
+    activationReads: new ActivationReads(deps, schedules),
+    names,
     now: deps.now,
     async startup() {
-      // At startup no request of this process is in flight; other instances' may be, so keep a grace.
-      await stores.outbox.sweep({ graceMs: 60_000 });
+      // Every fixed table exists before the first request, so that no request creates one.
+      await prepareTables(stores);
       await roleDefinitions.ensureBuiltIns();
     },
     sweepAuditOutbox: (graceMs) => stores.outbox.sweep({ graceMs }),
   };
+}
+
+async function prepareTables(stores: Stores): Promise<void> {
+  const audit = stores.audit.tables;
+  await Promise.all([
+    ...[
+      stores.roleManagement.table,
+      stores.index.table,
+      stores.users.table,
+      tableClient(TOTP_TABLE),
+      ...notifyTables(),
+    ].map((t) => ensureTable(t)),
+    stores.outbox.prepare(),
+    ...[
+      audit.catalog,
+      audit.seals,
+      ...['days', ...INDEX_KINDS.map((k) => `${k}Days:`)].map((pk) => audit.catalogFor(pk)),
+    ].map((t) => audit.ensure(t)),
+  ]);
 }
 
 let instance: Services | undefined;

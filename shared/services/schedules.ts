@@ -3,8 +3,8 @@
 // partition: the resource's (filter by role or group), the principal's, or the kind's catalog.
 import { NotFoundError } from '../domain/errors';
 import type { ScheduleRequestRecord } from '../domain/requests';
-import { isActiveAt, type ScheduleLevel, type ScheduleRecord } from '../domain/schedules';
-import type { Page, PageRequest } from '../storage/paging';
+import { isActiveAt, isCurrentOrFuture, type ScheduleLevel, type ScheduleRecord } from '../domain/schedules';
+import { chainedPage, type Page, type PageRequest, type PageSource } from '../storage/paging';
 import { parseItemRk, resourceOfPk } from '../storage/role-management-keys';
 import type { OperationContext } from './context';
 import type { ServiceDeps } from './deps';
@@ -54,17 +54,32 @@ export class ScheduleQueryService {
     await this.authorize(ctx, principalId, now);
     const notEndedAt = q.instances || q.activeOnly ? now : undefined;
     const { stores } = this.deps;
-    let result: Page<ScheduleRecord>;
-    if (resourceId !== undefined) {
-      result = await stores.roleManagement.listSchedules({ kind, id: resourceId }, level, page, {
-        principalId,
-        notEndedAt,
-      });
-    } else if (principalId !== undefined) {
-      result = await stores.index.schedulesOfPrincipal(principalId, kind, level, page, notEndedAt);
-    } else {
-      result = await stores.index.allSchedules(kind, level, page, notEndedAt);
-    }
+    // Admins' assignments and eligibilities live by role or group; activations by principal.
+    const assigned: PageSource<ScheduleRecord> = (p) => {
+      if (resourceId !== undefined)
+        return stores.roleManagement.listSchedules({ kind, id: resourceId }, level, p, {
+          principalId,
+          notEndedAt,
+        });
+      if (principalId !== undefined)
+        return stores.index.schedulesOfPrincipal(principalId, kind, level, p, notEndedAt);
+      return stores.index.allSchedules(kind, level, p, notEndedAt);
+    };
+    const activated: PageSource<ScheduleRecord> = async (p) => {
+      const found = principalId
+        ? await stores.principals.schedules(principalId, p)
+        : await stores.activations.schedules(kind, p, { resourceId, notEndedAt });
+      return {
+        ...found,
+        items: found.items.filter(
+          (s) =>
+            s.target.kind === kind &&
+            (resourceId === undefined || resourceIdOf(s) === resourceId) &&
+            (notEndedAt === undefined || isCurrentOrFuture(s, notEndedAt)),
+        ),
+      };
+    };
+    const result = await chainedPage(level === 'assignment' ? [activated, assigned] : [assigned], page);
     return q.activeOnly ? { ...result, items: result.items.filter((s) => isActiveAt(s, now)) } : result;
   }
 
@@ -137,4 +152,8 @@ export class ScheduleQueryService {
   private async isReader(ctx: OperationContext): Promise<boolean> {
     return ctx.actor.kind === 'system' || (await this.deps.access.canRead(ctx.actor.id, this.deps.now()));
   }
+}
+
+function resourceIdOf(s: ScheduleRecord): string {
+  return s.target.kind === 'role' ? s.target.roleDefinitionId : s.target.groupId;
 }

@@ -1,10 +1,14 @@
 // Builds the repositories over one set of tables and wires the audit outbox to the projector.
 import { AuditRepository } from '../audit/audit-repository';
-import { AuditOutbox, type CrashPoint } from '../audit/outbox';
+import { AuditOutbox, type CrashPoint, type Projector } from '../audit/outbox';
+import { faultPoint } from '../fault';
+import { ActivationIndex } from '../storage/activation-index';
+import { PrincipalStore } from '../storage/principal-store';
 import { RoleManagementIndex } from '../storage/role-management-index';
 import { RoleManagementRepository } from '../storage/role-management-repository';
 import { appTable, TableName } from '../storage/tables';
 import { UsersRepository } from '../storage/users-repository';
+import { AccessProjection } from './access-projection';
 
 export interface Stores {
   audit: AuditRepository;
@@ -12,6 +16,10 @@ export interface Stores {
   users: UsersRepository;
   roleManagement: RoleManagementRepository;
   index: RoleManagementIndex;
+  /** Principals' partitions: effective-access records and activations. */
+  principals: PrincipalStore;
+  /** Activations by id, by role or group, and by approver (derived from principals' partitions). */
+  activations: ActivationIndex;
 }
 
 export interface StoreOptions {
@@ -24,19 +32,26 @@ export function createStores(options: StoreOptions = {}): Stores {
   const audit = new AuditRepository();
   const primary = appTable(TableName.roleManagement);
   const index = new RoleManagementIndex(primary);
+  const projectors: Projector[] = [];
   const outbox = new AuditOutbox({
     audit,
-    projector: index.projector,
-    crashAt: options.crashAt,
+    projectors,
+    crashAt: options.crashAt ?? ((point) => faultPoint(`outbox:${point}`)),
     onPublishError:
       options.onPublishError ??
       ((err) => console.warn('audit outbox: inline publication failed; the sweeper will retry', err)),
   });
+  const principals = new PrincipalStore(outbox, primary);
+  const activations = new ActivationIndex(primary);
+  const access = new AccessProjection(principals);
+  projectors.push(index.projector, access.projector, activations.projector);
   return {
     audit,
     outbox,
     users: new UsersRepository(outbox),
-    roleManagement: new RoleManagementRepository(outbox, primary),
+    roleManagement: new RoleManagementRepository(outbox, primary, (writes) => access.narrow(writes)),
     index,
+    principals,
+    activations,
   };
 }

@@ -2,6 +2,8 @@
 // than `top` items (the service cuts pages at partition and time boundaries, and rows filtered in
 // memory are dropped); the continuation says whether there is more.
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { z } from 'zod';
+import { ValidationError } from '../domain/errors';
 import { ensureTable } from './tables';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -71,4 +73,39 @@ export async function getRow(
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;
   }
+}
+
+/** A source of pages for `chainedPage`. */
+export type PageSource<T> = (page: PageRequest) => Promise<Page<T>>;
+
+const ChainPosition = z.object({ s: z.number().int().min(0).max(16), t: z.string().max(4096).optional() });
+
+/**
+ * Pages through `sources` one after the other (e.g. activations, then admins' assignments) with one
+ * continuation token that says which source and where in it. A page is filled from the next source
+ * when one runs out, so short sources do not make empty pages.
+ */
+export async function chainedPage<T>(sources: PageSource<T>[], page: PageRequest): Promise<Page<T>> {
+  let at: z.infer<typeof ChainPosition> = { s: 0 };
+  if (page.continuationToken) {
+    try {
+      at = ChainPosition.parse(JSON.parse(page.continuationToken));
+    } catch {
+      throw new ValidationError('The $skiptoken is not valid.', [
+        { target: '$skiptoken', message: 'not valid' },
+      ]);
+    }
+  }
+  const top = Math.min(Math.max(1, page.top ?? 100), MAX_PAGE_SIZE);
+  const items: T[] = [];
+  for (let calls = 0; calls < 8 && items.length < top; calls++) {
+    const source = sources[at.s];
+    if (!source) return { items };
+    const result = await source({ top: top - items.length, continuationToken: at.t });
+    items.push(...result.items);
+    if (result.continuationToken) at = { s: at.s, t: result.continuationToken };
+    else if (at.s + 1 < sources.length) at = { s: at.s + 1 };
+    else return { items };
+  }
+  return { items, continuationToken: JSON.stringify(at) };
 }

@@ -26,6 +26,7 @@ import {
   rowPrefix,
   scheduleRk,
 } from './role-management-keys';
+import { StaleReadError } from './stale-read';
 import { appTable, ensureTable, TableName } from './tables';
 
 export interface Head {
@@ -52,12 +53,7 @@ export interface ResourceChange {
   audits: DirectoryAudit[];
 }
 
-/** The partition changed between read and write. Services re-read, re-check and retry. */
-export class StaleReadError extends ConflictError {
-  constructor() {
-    super('The resource was changed concurrently; retry the request.');
-  }
-}
+export { StaleReadError };
 
 export interface ScheduleQuery {
   principalId?: string;
@@ -65,10 +61,14 @@ export interface ScheduleQuery {
   notEndedAt?: Date;
 }
 
+/** Narrows derived access ahead of a change that may remove some (services/access-projection.ts). */
+export type NarrowAccess = (writes: readonly Write[]) => Promise<void>;
+
 export class RoleManagementRepository {
   constructor(
     private readonly outbox: AuditOutbox,
     readonly table: TableClient = appTable(TableName.roleManagement),
+    private readonly narrowAccess?: NarrowAccess,
   ) {}
 
   async head(resource: Resource): Promise<Head | undefined> {
@@ -182,11 +182,14 @@ export class RoleManagementRepository {
       }
     }
     try {
+      const narrowing =
+        this.narrowAccess && change.writes.some((w) => w.op === 'delete' || w.op === 'replace');
       const result = await this.outbox.commit({
         table: this.table,
         partitionKey: pk,
         actions,
         audits: change.audits,
+        ...(narrowing ? { prepare: () => this.narrowAccess!(change.writes) } : {}),
       });
       return result.etags;
     } catch (err) {

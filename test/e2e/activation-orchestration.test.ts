@@ -1,19 +1,20 @@
-// The activation lifecycle as the orchestrator runs it on the real durable engine, with a virtual
-// clock: what it asks its activities to do, in which order, and when.
-import { randomUUID } from 'node:crypto';
+// The activation orchestration's clock on the real durable engine, with a virtual clock and steps
+// that act on a scripted store (test/fixtures/activation-app): when it asks for a timeout, a
+// reminder or the end of the window, how it follows a request's changes, and that a lost or stale
+// event never changes the outcome.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivationInput } from '../../orchestrations/activation-contract';
+import type { ActivationState } from '../../shared/domain/activation';
+import { timeOrderedId } from '../../shared/time-ordered-id';
 import { type DevhostProcess, eventually, readJson, repoRoot, startDevhost } from '../helpers/devhost';
-import { advance, waitFor } from '../helpers/durable';
+import { advance, getStatus, waitFor } from '../helpers/durable';
 
 const HOUR = 3600_000;
 
 interface Call {
-  activity: string;
-  // biome-ignore lint/suspicious/noExplicitAny: activity inputs differ per activity
-  input: any;
+  step: string;
   at: string;
+  endDateTime?: string;
 }
 
 describe('activation orchestration', () => {
@@ -25,7 +26,7 @@ describe('activation orchestration', () => {
       appRoot: path.join(repoRoot, 'test', 'fixtures', 'activation-app'),
       entry: path.join(repoRoot, 'dist', 'test', 'fixtures', 'activation-app', 'index.js'),
       quiet: true,
-      env: { DEVHOST_VIRTUAL_CLOCK: 'true' },
+      env: { DEVHOST_VIRTUAL_CLOCK: 'true', DEVHOST_TASK_HUB: `ActivationOrch${Date.now() % 100000}` },
     });
     base = host.baseUrl;
   });
@@ -33,135 +34,124 @@ describe('activation orchestration', () => {
     await host?.stop();
   });
 
-  async function activate(overrides: Partial<ActivationInput> = {}): Promise<string> {
-    const requestId = randomUUID();
-    const input: ActivationInput = {
-      requestId,
-      principalId: 'alex',
-      target: { kind: 'role', roleDefinitionId: 'security-reader', directoryScopeId: '/' },
-      durationMs: 8 * HOUR,
-      mfaSatisfied: true,
-      mfaTimeoutMs: 0.25 * HOUR,
-      reminderBeforeEndMs: 0.25 * HOUR,
-      ...overrides,
-    };
+  const hostNow = async () => Date.parse((await readJson(await fetch(`${base}/admin/devhost/clock`))).now);
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  async function start(state: Omit<ActivationState, 'requestId'>): Promise<ActivationState> {
+    const requestId = timeOrderedId(Date.now());
+    const full = { ...state, requestId };
     const res = await fetch(`${base}/api/activations/${requestId}`, {
       method: 'POST',
-      body: JSON.stringify(input),
+      body: JSON.stringify(full),
     });
     expect(res.status).toBe(202);
-    return requestId;
+    return full;
   }
+  const granted = async (hours: number) =>
+    start({
+      status: 'Provisioned',
+      revision: 1,
+      endDateTime: iso((await hostNow()) + hours * HOUR),
+      deadline: null,
+    });
+  const pending = async (status: 'PendingMfa' | 'PendingApproval', hours: number) =>
+    start({ status, revision: 0, endDateTime: null, deadline: iso((await hostNow()) + hours * HOUR) });
 
-  const raise = (id: string, name: string, data: unknown = null) =>
-    fetch(`${base}/api/activations/${id}/events/${name}`, { method: 'POST', body: JSON.stringify(data) });
+  /** A command changed the request; `tell: false` loses the event on the way. */
+  const change = (s: ActivationState, tell = true) =>
+    fetch(`${base}/api/activations/${s.requestId}${tell ? '' : '?tell=false'}`, {
+      method: 'PUT',
+      body: JSON.stringify(s),
+    });
+  const event = (s: ActivationState) =>
+    fetch(`${base}/api/activations/${s.requestId}/events`, { method: 'POST', body: JSON.stringify(s) });
   const calls = async (id: string): Promise<Call[]> => readJson(await fetch(`${base}/api/calls/${id}`));
-  const statuses = async (id: string) =>
-    (await calls(id)).filter((c) => c.activity === 'activation-setStatus').map((c) => c.input.status);
-  const notices = async (id: string) =>
-    (await calls(id)).filter((c) => c.activity === 'activation-notify').map((c) => c.input.event);
-  const grants = async (id: string) => (await calls(id)).filter((c) => c.activity === 'activation-grant');
-  const revokes = async (id: string) => (await calls(id)).filter((c) => c.activity === 'activation-revoke');
-  const status = (id: string, wanted: string) => waitFor(base, id, (s) => s.customStatus === wanted);
-  /** The custom status shows a step as soon as it is scheduled; its activity may run a moment later. */
-  const recorded = <T>(probe: () => Promise<T>, expected: T) =>
-    eventually(async () => {
-      const value = await probe();
-      return JSON.stringify(value) === JSON.stringify(expected) ? value : undefined;
-    });
+  const steps = async (id: string) => (await calls(id)).map((c) => c.step);
+  const running = (id: string) => waitFor(base, id, (s) => s.runtimeStatus === 'Running');
+  const finished = async (id: string) => (await waitFor(base, id)).output;
 
-  it('grants at once with MFA in the token, reminds before the end, and revokes on time', async () => {
-    const id = await activate();
-    await status(id, 'Provisioned');
-    const [grant] = await grants(id);
-    expect(Date.parse(grant.input.endDateTime) - Date.parse(grant.input.startDateTime)).toBe(8 * HOUR);
+  it('keeps a granted window: reminds before the end, and ends it on time', async () => {
+    const s = await granted(8);
+    await running(s.requestId);
     await advance(base, 'PT7H50M');
-    await eventually(async () => ((await notices(id)).includes('expiringSoon') ? true : undefined));
-    expect(await revokes(id)).toHaveLength(0);
+    await eventually(async () => ((await steps(s.requestId)).includes('remind') ? true : undefined));
+    expect(await steps(s.requestId)).toEqual(['remind']);
     await advance(base, 'PT11M');
-    const done = await waitFor(base, id);
-    expect(done.output).toEqual({ status: 'Expired' });
-    expect(await statuses(id)).toEqual(['Provisioned', 'Expired']);
-    expect(await notices(id)).toEqual(['activated', 'expiringSoon', 'expired']);
-    expect((await revokes(id))[0].input.reason).toBe('expired');
+    expect(await finished(s.requestId)).toBe('Expired');
+    const [remind, expire] = await calls(s.requestId);
+    expect(remind?.endDateTime).toBe(s.endDateTime);
+    expect(Date.parse(expire!.at)).toBeGreaterThanOrEqual(Date.parse(s.endDateTime!));
   });
 
-  it('waits for MFA when the token lacks it, and grants after verification', async () => {
-    const id = await activate({ mfaSatisfied: false });
-    await status(id, 'PendingMfa');
-    expect(await grants(id)).toHaveLength(0);
-    await raise(id, 'MfaVerified', { method: 'totp' });
-    await recorded(async () => (await grants(id)).length, 1);
+  it('ends at once when the request is deactivated, without asking for the end', async () => {
+    const s = await granted(8);
+    await running(s.requestId);
+    await change({ ...s, status: 'Revoked', revision: 2 });
+    expect(await finished(s.requestId)).toBe('Revoked');
+    expect(await steps(s.requestId)).toEqual([]);
   });
 
-  it('times out when MFA never comes, without granting', async () => {
-    const id = await activate({ mfaSatisfied: false });
-    await status(id, 'PendingMfa');
-    await advance(base, 'PT16M');
-    expect((await waitFor(base, id)).output).toEqual({ status: 'TimedOut' });
-    expect(await grants(id)).toHaveLength(0);
-  });
-
-  it('grants after an approval and not after a denial', async () => {
-    const approved = await activate({ approval: { approvalId: 'ap-1', timeoutMs: 24 * HOUR } });
-    await status(approved, 'PendingApproval');
-    await recorded(() => notices(approved), ['activationRequested']);
-    await raise(approved, 'ApprovalDecided', { reviewResult: 'Approve', approverId: 'adele' });
-    await recorded(() => statuses(approved), ['PendingApproval', 'Granted', 'Provisioned']);
-
-    const denied = await activate({ approval: { approvalId: 'ap-2', timeoutMs: 24 * HOUR } });
-    await status(denied, 'PendingApproval');
-    await raise(denied, 'ApprovalDecided', {
-      reviewResult: 'Deny',
-      approverId: 'adele',
-      justification: 'not now',
-    });
-    expect((await waitFor(base, denied)).output).toEqual({ status: 'Denied' });
-    expect(await grants(denied)).toHaveLength(0);
-    expect(await notices(denied)).toEqual(['activationRequested', 'denied']);
-  });
-
-  it('expires an undecided approval and honours a cancel while pending', async () => {
-    const expiring = await activate({ approval: { approvalId: 'ap-3', timeoutMs: 24 * HOUR } });
-    await status(expiring, 'PendingApproval');
-    const canceled = await activate({ approval: { approvalId: 'ap-4', timeoutMs: 24 * HOUR } });
-    await status(canceled, 'PendingApproval');
-    await raise(canceled, 'Cancel');
-    expect((await waitFor(base, canceled)).output).toEqual({ status: 'Canceled' });
-    await advance(base, 'PT25H');
-    expect((await waitFor(base, expiring)).output).toEqual({ status: 'TimedOut' });
-    expect(await grants(expiring)).toHaveLength(0);
-    expect(await grants(canceled)).toHaveLength(0);
-  });
-
-  it('revokes early on deactivate, and on an admin removal', async () => {
-    const self = await activate();
-    await status(self, 'Provisioned');
-    await raise(self, 'Deactivate');
-    expect((await waitFor(base, self)).output).toEqual({ status: 'Revoked' });
-    expect((await revokes(self))[0].input).toMatchObject({ reason: 'selfDeactivate', by: 'alex' });
-
-    const admin = await activate();
-    await status(admin, 'Provisioned');
-    await raise(admin, 'Revoke', { by: 'megan', reason: 'adminRemove' });
-    expect((await waitFor(base, admin)).output).toEqual({ status: 'Revoked' });
-    expect((await revokes(admin))[0].input).toMatchObject({ reason: 'adminRemove', by: 'megan' });
-    expect(await notices(admin)).toContain('revoked');
-  });
-
-  it('extends the window: the revoke comes at the new end, not the old one', async () => {
-    const id = await activate({ durationMs: 2 * HOUR });
-    await status(id, 'Provisioned');
+  it('follows an extension: the end comes at the new end; a stale event changes nothing', async () => {
+    const s = await granted(2);
+    await running(s.requestId);
     await advance(base, 'PT1H');
-    await raise(id, 'Extend', { requestId: randomUUID(), durationMs: 4 * HOUR });
-    await eventually(async () => ((await grants(id)).length === 2 ? true : undefined));
-    const [first, second] = await grants(id);
-    expect(Date.parse(second.input.endDateTime) - Date.parse(first.input.endDateTime)).toBeGreaterThanOrEqual(
-      3 * HOUR - 60_000,
-    );
+    const extended = { ...s, revision: 2, endDateTime: iso(Date.parse(s.endDateTime!) + 3 * HOUR) };
+    await change(extended);
+    await event({ ...s, status: 'Revoked', revision: 1 }); // older than what it knows: ignored
     await advance(base, 'PT2H');
-    expect(await revokes(id)).toHaveLength(0);
+    expect(await steps(s.requestId)).not.toContain('expire');
     await advance(base, 'PT3H');
-    expect((await waitFor(base, id)).output).toEqual({ status: 'Expired' });
+    expect(await finished(s.requestId)).toBe('Expired');
+    expect((await calls(s.requestId)).filter((c) => c.step === 'expire')).toHaveLength(1);
+  });
+
+  it('loses nothing when an extension event is lost: at the old end it finds the new one', async () => {
+    const s = await granted(2);
+    await running(s.requestId);
+    const extended = { ...s, revision: 2, endDateTime: iso(Date.parse(s.endDateTime!) + 4 * HOUR) };
+    await change(extended, false);
+    await advance(base, 'PT2H1M');
+    await eventually(async () => ((await steps(s.requestId)).includes('expire') ? true : undefined));
+    expect((await getStatus(base, s.requestId))?.runtimeStatus).toBe('Running');
+    await advance(base, 'PT4H');
+    expect(await finished(s.requestId)).toBe('Expired');
+    expect((await calls(s.requestId)).filter((c) => c.step === 'expire')).toHaveLength(2);
+  });
+
+  it('times a pending request out at its deadline, unless it moved on', async () => {
+    const waiting = await pending('PendingApproval', 24);
+    const approved = await pending('PendingApproval', 24);
+    await running(waiting.requestId);
+    await running(approved.requestId);
+    const end = iso((await hostNow()) + 8 * HOUR);
+    await change({ ...approved, status: 'Provisioned', revision: 1, endDateTime: end, deadline: null });
+    await advance(base, 'PT25H');
+    expect(await finished(waiting.requestId)).toBe('TimedOut');
+    expect(await steps(waiting.requestId)).toEqual(['timeOut']);
+    // The approved one went on to its window, and past its end.
+    expect(await finished(approved.requestId)).toBe('Expired');
+    expect(await steps(approved.requestId)).not.toContain('timeOut');
+  });
+
+  it('goes from MFA to approval to the window, and ends on a denial or cancel while pending', async () => {
+    const s = await pending('PendingMfa', 0.25);
+    await running(s.requestId);
+    const approval = {
+      ...s,
+      status: 'PendingApproval' as const,
+      revision: 1,
+      deadline: iso((await hostNow()) + 24 * HOUR),
+    };
+    await change(approval);
+    await advance(base, 'PT1H'); // past the MFA deadline: no timeout, the request moved on
+    expect(await steps(s.requestId)).toEqual([]);
+    await change({ ...approval, status: 'Denied', revision: 2, deadline: null });
+    expect(await finished(s.requestId)).toBe('Denied');
+
+    const canceled = await pending('PendingApproval', 24);
+    await running(canceled.requestId);
+    await change({ ...canceled, status: 'Canceled', revision: 1, deadline: null });
+    expect(await finished(canceled.requestId)).toBe('Canceled');
+    expect(await steps(canceled.requestId)).toEqual([]);
   });
 });

@@ -137,7 +137,11 @@ async function ensureAlexTotp(): Promise<void> {
 
 async function approvalOf(kind: 'role' | 'group', requestId: string) {
   const base = kind === 'role' ? `${ROLE_BASE}/roleAssignmentApprovals` : `${GROUP_BASE}/assignmentApprovals`;
-  const approval = ok(await api.call('adele', 'GET', `${base}/${requestId}`), 200, 'approval').body;
+  // The approver finds it once the request's publication (just after its answer) has indexed it.
+  const approval = await eventually(async () => {
+    const res = await api.call('adele', 'GET', `${base}/${requestId}`);
+    return res.status === 200 ? res.body : undefined;
+  });
   return { id: approval.id as string, stepId: approval.steps[0].id as string };
 }
 

@@ -314,7 +314,7 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
     const names = rows.map((r) => r.activityDisplayName);
     expect(names).toEqual(
       expect.arrayContaining([
-        'Approve request (PIM activation)',
+        'Add member to role request approved (PIM activation)',
         'Notification sent (mail)',
         'Grant connector grant delivered',
       ]),
@@ -462,7 +462,7 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
     const late = await send({ ...approve, reviewResult: 'Deny' });
     expect([late.status, late.body.error.code]).toEqual([409, 'ApprovalStepAlreadyDecided']);
     const decision = (await auditOf(id)).find(
-      (r) => r.activityDisplayName === 'Approve request (PIM activation)',
+      (r) => r.activityDisplayName === 'Add member to role request approved (PIM activation)',
     );
     expect(JSON.stringify(decision)).toContain('webhook:chatops');
 

@@ -223,13 +223,23 @@ function approvalRows(kind: 'role' | 'group'): MatrixRow[] {
       method: 'GET',
       route: `${base}/{id}`,
       note: "Adele's approval of Alex's request",
-      expect: { ...signedIn(404), requester: 200, approver: 200 },
+      expect: { ...alexsOwn(200), approver: 200 },
       request: (ctx) => ({ path: api(`${base}/${approval(ctx).id}`) }),
     },
     {
       method: 'PATCH',
-      route: `${base}/{id}/steps/{stepId}`,
+      route: `${base}/{id}/stages/{stageId}`,
       note: 'Approve: Adele is the approver, Alex may not approve his own',
+      expect: { ...signedIn(404), requester: 403, approver: 204 },
+      request: (ctx) => ({
+        path: api(`${base}/${approval(ctx).id}/stages/${approval(ctx).stepId}`),
+        body: { reviewResult: 'Approve', justification: 'authz matrix' },
+      }),
+    },
+    {
+      method: 'PATCH',
+      route: `${base}/{id}/steps/{stepId}`,
+      note: "beta's name; Adele's same decision again answers as the first did",
       expect: { ...signedIn(404), requester: 403, approver: 204 },
       request: (ctx) => ({
         path: api(`${base}/${approval(ctx).id}/steps/${approval(ctx).stepId}`),

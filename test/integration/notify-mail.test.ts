@@ -3,8 +3,6 @@
 // asked for, and a mail server that is down reported and audited, never thrown.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApproval } from '../../shared/activation/approvals-repo';
-import { createRequest } from '../../shared/activation/requests-repo';
 import { DEMO_USERS } from '../../shared/auth/demo-users';
 import { resetSettings } from '../../shared/config';
 import { BuiltInRoleId } from '../../shared/domain/roles';
@@ -54,48 +52,12 @@ afterAll(async () => {
 });
 
 /** A request for Security Reader waiting for Adele's approval, with a hostile justification. */
-async function pendingRequest(): Promise<{ id: string; stepId: string }> {
+function pendingRequest(): { id: string; stepId: string } {
   const id = randomUUID();
-  const at = new Date();
-  await createRequest({
-    id,
-    action: 'selfActivate',
-    principalId: alex.id,
-    target: { kind: 'role', roleDefinitionId: BuiltInRoleId.securityReader, directoryScopeId: '/' },
-    justification: EVIL,
-    ticketInfo: { ticketNumber: 'INC-4711', ticketSystem: 'ServiceNow' },
-    scheduleInfo: {
-      startDateTime: at.toISOString(),
-      expiration: { type: 'afterDuration', duration: 'PT8H' },
-    },
-    status: 'PendingApproval',
-    approvalId: id,
-    createdDateTime: at.toISOString(),
-    completedDateTime: null,
-    createdBy: alex.id,
-    mfaFailures: 0,
-  });
-  await createApproval({
-    id,
-    requestId: id,
-    requesterId: alex.id,
-    expiresDateTime: new Date(at.getTime() + 86_400_000).toISOString(),
-    steps: [
-      {
-        id: `${id}-1`,
-        status: 'InProgress',
-        reviewResult: 'NotReviewed',
-        reviewedBy: null,
-        reviewedDateTime: null,
-        justification: null,
-        approverIds: [adele.id, alex.id],
-        isApproverJustificationRequired: true,
-      },
-    ],
-  });
   return { id, stepId: `${id}-1` };
 }
 
+/** A notice as the activation service commits it: the request's facts travel with it. */
 const notice = (id: string, event: Notice['event'], extra: Partial<Notice> = {}): Notice => ({
   event,
   subjectId: id,
@@ -103,6 +65,19 @@ const notice = (id: string, event: Notice['event'], extra: Partial<Notice> = {})
   targetDisplayName: 'Security Reader',
   target: { kind: 'role', roleDefinitionId: BuiltInRoleId.securityReader, directoryScopeId: '/' },
   at: new Date().toISOString(),
+  justification: EVIL,
+  ticketNumber: 'INC-4711',
+  request: {
+    startDateTime: new Date().toISOString(),
+    ticketSystem: 'ServiceNow',
+    approval: {
+      id,
+      stepId: `${id}-1`,
+      expiresDateTime: new Date(Date.now() + 86_400_000).toISOString(),
+      approverIds: [adele.id, alex.id],
+      reviewJustification: null,
+    },
+  },
   ...extra,
 });
 
@@ -110,7 +85,7 @@ describe('mail notices over SMTP', () => {
   const notifier = new ChannelNotifier();
 
   it('asks the approvers (never the requester) with approve and deny links bound to them', async () => {
-    const { id, stepId } = await pendingRequest();
+    const { id, stepId } = pendingRequest();
     const reports = await notifier.send(notice(id, 'activationRequested'));
     expect(reports).toEqual([{ channel: 'mail', delivered: true }]);
     const mail = await smtp.waitFor((m) => m.text.includes(id) && m.to.includes(adele.userPrincipalName));
@@ -136,7 +111,7 @@ describe('mail notices over SMTP', () => {
   });
 
   it('tells the requester and the admins about an activation: who, role, scope, justification, ticket, window', async () => {
-    const { id } = await pendingRequest();
+    const { id } = pendingRequest();
     const end = new Date(Date.now() + 8 * 3_600_000).toISOString();
     await notifier.send(notice(id, 'activated', { endDateTime: end }));
     const toAdmins = await smtp.waitFor((m) => m.text.includes(id) && m.to.includes(megan.userPrincipalName));
@@ -153,7 +128,7 @@ describe('mail notices over SMTP', () => {
   });
 
   it('sends a notice once, however often it is asked for (an activity re-run)', async () => {
-    const { id } = await pendingRequest();
+    const { id } = pendingRequest();
     await notifier.send(notice(id, 'denied', { by: adele.id }));
     await notifier.send(notice(id, 'denied', { by: adele.id }));
     const mail = await smtp.waitFor((m) => m.subject === 'PIM: Your request for Security Reader was denied');
@@ -162,7 +137,7 @@ describe('mail notices over SMTP', () => {
   });
 
   it('reports and audits a mail server that is down, without throwing', async () => {
-    const { id } = await pendingRequest();
+    const { id } = pendingRequest();
     useSmtpPort(await reservePort());
     try {
       const reports = await notifier.send(notice(id, 'expired'));

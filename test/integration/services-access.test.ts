@@ -19,6 +19,16 @@ import {
 isolateTables();
 
 const clock = new TestClock();
+
+function crashOnce(point: CrashPoint) {
+  let armed = true;
+  return (at: CrashPoint) => {
+    if (armed && at === point) {
+      armed = false;
+      throw new Error(`simulated crash at ${at}`);
+    }
+  };
+}
 let s: Services;
 beforeAll(async () => {
   s = makeServices(clock);
@@ -111,18 +121,11 @@ describe('rolesOf and who may do what', () => {
     );
   });
 
-  it('an index copy left behind by a crash grants nothing: candidates are confirmed on their primary rows', async () => {
+  it('a removal that crashed after its commit grants nothing: the access record was narrowed first', async () => {
     const user = newUser();
     await assign(user.id, BuiltInRoleId.securityReader);
-    let armed = true;
-    const crashing = makeServices(clock, {
-      crashAt: (p: CrashPoint) => {
-        if (armed && p === 'afterCommit') {
-          armed = false;
-          throw new Error('simulated crash');
-        }
-      },
-    });
+    expect(await s.access.rolesOf(user.id, clock.now())).toHaveLength(1);
+    const crashing = makeServices(clock, { crashAt: crashOnce('afterCommit') });
     await expect(
       crashing.requests.submitRoleRequest(adminCtx(), 'assignment', {
         action: 'adminRemove',
@@ -139,13 +142,31 @@ describe('rolesOf and who may do what', () => {
       clock.now(),
     );
     expect(copies.items).toHaveLength(1);
-    // ...but it grants nothing.
+    // ...but it grants nothing: the record lost it before the commit.
     expect(await s.access.rolesOf(user.id, clock.now())).toEqual([]);
     await s.sweepAuditOutbox(0);
     expect(
       (await s.stores.index.schedulesOfPrincipal(user.id, 'role', 'assignment', { top: 10 }, clock.now()))
         .items,
     ).toEqual([]);
+    expect(await s.access.rolesOf(user.id, clock.now())).toEqual([]);
+  });
+
+  it('a removal that crashed before its commit is undone in the record by the sweeper', async () => {
+    const user = newUser();
+    await assign(user.id, BuiltInRoleId.securityReader);
+    const crashing = makeServices(clock, { crashAt: crashOnce('afterPrepare') });
+    const removal = crashing.requests.submitRoleRequest(adminCtx(), 'assignment', {
+      action: 'adminRemove',
+      principalId: user.id,
+      roleDefinitionId: BuiltInRoleId.securityReader,
+    });
+    await expect(removal).rejects.toThrow('simulated crash');
+    // Narrowed ahead, never committed: the assignment is still stored, the record no longer grants it...
+    expect(await s.access.rolesOf(user.id, clock.now())).toEqual([]);
+    // ...until the sweeper finds the marker without its commit and re-derives the record from the rows.
+    await s.sweepAuditOutbox(0);
+    expect(await s.access.rolesOf(user.id, clock.now())).toHaveLength(1);
   });
 });
 
@@ -215,60 +236,5 @@ describe('the last active administrator', () => {
       })
     ).length;
     expect(left).toBe(1);
-  });
-});
-
-describe('activation grants (for the orchestration activities)', () => {
-  it('grant, extend and revoke are idempotent, audited once, and visible to rolesOf', async () => {
-    const user = newUser();
-    const requestId = '3a3e9c1e-5d2f-4f55-9a51-0c8e1a7e2b10';
-    const target = {
-      kind: 'role',
-      roleDefinitionId: BuiltInRoleId.securityReader,
-      directoryScopeId: '/',
-    } as const;
-    const start = clock.now();
-    const grant = {
-      requestId,
-      principalId: user.id,
-      target,
-      startDateTime: start.toISOString(),
-      endDateTime: new Date(start.getTime() + 8 * HOUR).toISOString(),
-      justification: 'hunting',
-      ticket: { ticketNumber: 'INC-1', ticketSystem: 'ServiceNow' },
-    };
-    const ctx = userContext({ ...user, mfa: true });
-    const [a, b] = await Promise.all([
-      s.activationGrants.grant(ctx, grant),
-      s.activationGrants.grant(ctx, grant),
-    ]);
-    expect(a).toEqual(b);
-    expect(a.assignmentType).toBe('Activated');
-    expect((await s.access.rolesOf(user.id, clock.now())).map((g) => g.roleAssignmentScheduleId)).toEqual([
-      requestId,
-    ]);
-
-    expect(
-      await s.activationGrants.extend(
-        ctx,
-        requestId,
-        target,
-        new Date(start.getTime() + 9 * HOUR).toISOString(),
-      ),
-    ).toBe(true);
-    expect(await s.access.canRead(user.id, new Date(start.getTime() + 8.5 * HOUR))).toBe(true);
-    expect(await s.access.canRead(user.id, new Date(start.getTime() + 9 * HOUR))).toBe(false);
-
-    expect(await s.activationGrants.revoke(ctx, requestId, target, 'selfDeactivate')).toBe(true);
-    expect(await s.activationGrants.revoke(ctx, requestId, target, 'selfDeactivate')).toBe(false);
-    expect(await s.access.rolesOf(user.id, clock.now())).toEqual([]);
-    const rows = (await s.stores.audit.query({ criteria: { targetId: requestId }, top: 10 })).items.map(
-      (r) => r.activityDisplayName,
-    );
-    expect(rows.sort()).toEqual([
-      'Add member to role completed (PIM activation)',
-      'Extend member in role completed (PIM activation)',
-      'Remove member from role completed (PIM deactivate)',
-    ]);
   });
 });

@@ -1,0 +1,106 @@
+// Delivers what committed changes owe (shared/services/activation-events.ts) through the durable
+// client: start an activation's orchestration, tell it the request's new state, start the deliveries
+// of a notice, tell the grant connectors. The outbox calls it after each commit, and again after a
+// crash until it succeeds, so every delivery here is idempotent.
+//
+// The client comes from the first invocation that has the durableClient binding (an HTTP function,
+// a timer, an activity): its binding data names the host's durable endpoint, the same for the whole
+// process, so one registration serves every later delivery, including background publication.
+import type { InvocationContext } from '@azure/functions';
+import type { DurableClient } from 'durable-functions';
+import * as df from 'durable-functions';
+import type { OutboxSignal } from '../shared/audit/outbox';
+import { ACTIVATION_ORCHESTRATOR, ActivationEvent } from '../shared/domain/activation-contract';
+import { type Services, services } from '../shared/services';
+import type { ActivationSignal } from '../shared/services/activation-events';
+import { tellConnectors } from './connectors';
+import { startNotices } from './notifications';
+import { startOnce } from './start-once';
+
+/** An event for an orchestration that does not exist yet is retried this long, then dropped. */
+const RAISE_PATIENCE_MS = 60 * 60_000;
+
+/** Registers the invocation's durable client as the outbox's signal sink (once); returns the services. */
+export function useDurableClient(context: InvocationContext): Services {
+  const s = services();
+  if (!s.stores.outbox.hasSignalSink) {
+    const client = df.getClient(context);
+    s.stores.outbox.useSignalSink((signals, options) => deliver(client, signals, options.redelivery));
+  }
+  return s;
+}
+
+/** Signals about one request in order; different requests side by side. */
+async function deliver(
+  client: DurableClient,
+  signals: readonly OutboxSignal[],
+  redelivery: boolean,
+): Promise<void> {
+  const byRequest = new Map<string, ActivationSignal[]>();
+  for (const signal of signals as readonly ActivationSignal[]) {
+    const key = requestOf(signal);
+    byRequest.set(key, [...(byRequest.get(key) ?? []), signal]);
+  }
+  await Promise.all(
+    [...byRequest.values()].map(async (list) => {
+      for (const signal of list) await deliverOne(client, signal, redelivery);
+    }),
+  );
+}
+
+async function deliverOne(
+  client: DurableClient,
+  signal: ActivationSignal,
+  redelivery: boolean,
+): Promise<void> {
+  switch (signal.kind) {
+    case 'startActivation': {
+      const { requestId } = signal.input;
+      // Delivered before, its orchestration may have run to its end: never start it again then.
+      if (redelivery) return startOnce(client, ACTIVATION_ORCHESTRATOR, requestId, signal.input);
+      await client
+        .startNew(ACTIVATION_ORCHESTRATOR, { instanceId: requestId, input: signal.input })
+        .catch(ignoreExisting);
+      return;
+    }
+    case 'stateChanged':
+      // A finished orchestration (410) takes the event as delivered: it has nothing left to wait for.
+      await client
+        .raiseEvent(signal.state.requestId, ActivationEvent.StateChanged, signal.state)
+        .catch((err: unknown) => {
+          // Not started yet (its start is in an earlier commit's outbox): retried until it is.
+          if (isNotFound(err) && Date.now() - Date.parse(signal.at) > RAISE_PATIENCE_MS) return;
+          throw err;
+        });
+      return;
+    case 'notice':
+      await startNotices(client, signal.notice);
+      return;
+    case 'connectors':
+      await tellConnectors(client, signal.call);
+      return;
+  }
+}
+
+function requestOf(signal: ActivationSignal): string {
+  switch (signal.kind) {
+    case 'startActivation':
+      return signal.input.requestId;
+    case 'stateChanged':
+      return signal.state.requestId;
+    case 'notice':
+      return signal.notice.subjectId;
+    case 'connectors':
+      return signal.call.requestId;
+  }
+}
+
+// The durable client's errors carry only messages.
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && /No instance with ID/.test(err.message);
+}
+
+function ignoreExisting(err: unknown): void {
+  if (err instanceof Error && /status code: 409|already exists/i.test(err.message)) return;
+  throw err;
+}

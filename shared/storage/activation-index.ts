@@ -1,0 +1,180 @@
+// Rows DERIVED from the activations kept in principals' partitions (principal-keys.ts), for the
+// reads that do not start from the principal: a request or schedule by id, every activation of a
+// kind or of one role or group, and what waits for an approver. One partition per kind in table
+// `RoleManagementIndex`, so that publishing many activations' changes is one batch:
+//
+//   PartitionKey      RowKey                          row
+//   activation:role   i|{requestId}                   whose request (and activated schedule) it is
+//   activation:group  r|{resourceId}|{requestId}      copy of the request
+//                     s|{resourceId}|{scheduleId}     copy of an activated assignment (`removed` once revoked)
+//                     a|{approverId}|{requestId}      an approver was asked (`waiting` while undecided)
+//
+// Copies are only ever upserted (a revoked schedule or a decided approval keeps its row, marked),
+// so a batch never fails on a row that is not there and republishing writes the same rows again.
+// Nothing writes here but the projector, which the outbox runs after each commit (and the sweeper
+// after a crash). Sync is state-based: it reads the rows as they are now (one query per principal
+// partition) and makes the copies match, so publishing twice or late converges on the truth.
+// Anything that decides something (a GET by id, a decision) re-reads the primary row.
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { ProjectionRef, Projector } from '../audit/outbox';
+import { ActivationRequest, pendingApprovers } from '../domain/activation';
+import { ScheduleRecord } from '../domain/schedules';
+import { and, partitionIs, rowKeyPrefix } from './keys';
+import { getRow, type Page, type PageRequest, queryPage, type Row } from './paging';
+import { principalOfPk, REQUEST_PREFIX, SCHEDULE_PREFIX } from './principal-keys';
+import { resourceOfPk } from './role-management-keys';
+import { appTable, TableName } from './tables';
+
+type Kind = 'role' | 'group';
+type Entity = { partitionKey: string; rowKey: string } & Record<string, unknown>;
+
+const MAX_BATCH = 100;
+const partitionOf = (kind: Kind) => `activation:${kind}`;
+
+export class ActivationIndex {
+  constructor(
+    private readonly primary: TableClient = appTable(TableName.roleManagement),
+    readonly table: TableClient = appTable(TableName.roleManagementIndex),
+  ) {}
+
+  /** The outbox's projector: request and schedule rows of principals' partitions. */
+  readonly projector: Projector = async (tableName, refs) => {
+    if (tableName !== this.primary.tableName) return;
+    const mine = refs.filter(
+      (r) =>
+        principalOfPk(r.partitionKey) !== undefined &&
+        (r.rowKey.startsWith(REQUEST_PREFIX) || r.rowKey.startsWith(SCHEDULE_PREFIX)),
+    );
+    if (mine.length === 0) return;
+    const byPartition = new Map<string, ProjectionRef[]>();
+    for (const ref of mine)
+      byPartition.set(ref.partitionKey, [...(byPartition.get(ref.partitionKey) ?? []), ref]);
+    const current = new Map<string, Row>();
+    await Promise.all(
+      [...byPartition].map(async ([pk, list]) => {
+        for (const row of await this.readRows(pk, [...new Set(list.map((r) => r.rowKey))])) {
+          current.set(`${pk}\n${String(row.rowKey)}`, row);
+        }
+      }),
+    );
+    const puts = new Map<string, Entity>();
+    for (const ref of mine) {
+      for (const e of this.derived(ref, current.get(`${ref.partitionKey}\n${ref.rowKey}`))) {
+        puts.set(`${e.partitionKey}\n${e.rowKey}`, e);
+      }
+    }
+    await this.write([...puts.values()]);
+  };
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  /** Whose request (or activated schedule) `id` is, if the index knows it. */
+  async locate(kind: Kind, id: string): Promise<string | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const row = await getRow(this.table, partitionOf(kind), `i|${id.toLowerCase()}`);
+    return row ? String(row.principalId) : undefined;
+  }
+
+  requests(kind: Kind, page: PageRequest, resourceId?: string): Promise<Page<ActivationRequest>> {
+    const filter = and(
+      partitionIs(partitionOf(kind)),
+      rowKeyPrefix(resourceId === undefined ? 'r|' : `r|${resourceId}|`),
+    );
+    return queryPage(this.table, filter, page, (row) =>
+      ActivationRequest.parse(JSON.parse(String(row.data))),
+    );
+  }
+
+  schedules(
+    kind: Kind,
+    page: PageRequest,
+    q: { resourceId?: string; notEndedAt?: Date } = {},
+  ): Promise<Page<ScheduleRecord>> {
+    const filter = and(
+      partitionIs(partitionOf(kind)),
+      rowKeyPrefix(q.resourceId === undefined ? 's|' : `s|${q.resourceId}|`),
+      odata`removed eq ${false}`,
+      q.notEndedAt ? odata`expiresAt gt ${q.notEndedAt.toISOString()}` : undefined,
+    );
+    return queryPage(this.table, filter, page, (row) => ScheduleRecord.parse(JSON.parse(String(row.data))));
+  }
+
+  /** Requests waiting for `approverId`: who asked (principal id) and the request id. */
+  async waitingFor(kind: Kind, approverId: string): Promise<{ principalId: string; requestId: string }[]> {
+    const filter = and(
+      partitionIs(partitionOf(kind)),
+      rowKeyPrefix(`a|${approverId.toLowerCase()}|`),
+      odata`waiting eq ${true}`,
+    );
+    const page = await queryPage(this.table, filter, { top: 1000 }, (row) => ({
+      principalId: String(row.principalId),
+      requestId: String(row.rowKey).slice(String(row.rowKey).lastIndexOf('|') + 1),
+    }));
+    return page.items;
+  }
+
+  // ---- projection ----------------------------------------------------------------------------
+
+  /** The rows of one partition among `rowKeys`, in one query. */
+  private async readRows(pk: string, rowKeys: string[]): Promise<Row[]> {
+    if (rowKeys.length === 1) {
+      const row = await getRow(this.primary, pk, rowKeys[0]!);
+      return row ? [row] : [];
+    }
+    const keys = rowKeys.map((rk) => odata`RowKey eq ${rk}`).join(' or ');
+    const page = await queryPage(this.primary, and(partitionIs(pk), keys), { top: 1000 }, (r) => r);
+    return page.items;
+  }
+
+  private derived(ref: ProjectionRef, row: Row | undefined): Entity[] {
+    const resource = ref.resource ? resourceOfPk(ref.resource) : undefined;
+    if (!resource) return [];
+    const pk = partitionOf(resource.kind);
+    const principalId = ref.principalId ?? principalOfPk(ref.partitionKey) ?? '';
+    if (ref.rowKey.startsWith(SCHEDULE_PREFIX)) {
+      const id = ref.rowKey.slice(SCHEDULE_PREFIX.length);
+      const copy = { partitionKey: pk, rowKey: `s|${resource.id}|${id}`, principalId };
+      if (!row) return [{ ...copy, removed: true }];
+      return [
+        { ...copy, removed: false, expiresAt: row.expiresAt, data: row.data },
+        { partitionKey: pk, rowKey: `i|${id}`, principalId },
+      ];
+    }
+    if (!row) return []; // requests are never deleted
+    const request = ActivationRequest.parse(JSON.parse(String(row.data)));
+    const waiting = new Set(pendingApprovers(request));
+    const asked = new Set(request.activation.approval?.stages.flatMap((s) => s.approverIds) ?? []);
+    return [
+      { partitionKey: pk, rowKey: `i|${request.id}`, principalId },
+      {
+        partitionKey: pk,
+        rowKey: `r|${resource.id}|${request.id}`,
+        principalId,
+        status: request.status,
+        data: row.data,
+      },
+      ...[...asked].map((a) => ({
+        partitionKey: pk,
+        rowKey: `a|${a}|${request.id}`,
+        principalId,
+        waiting: waiting.has(a),
+      })),
+    ];
+  }
+
+  /** Upserts, one batch per partition and 100 rows. */
+  private async write(puts: Entity[]): Promise<void> {
+    const byPartition = new Map<string, Entity[]>();
+    for (const e of puts) byPartition.set(e.partitionKey, [...(byPartition.get(e.partitionKey) ?? []), e]);
+    await Promise.all(
+      [...byPartition.values()].map(async (rows) => {
+        for (let i = 0; i < rows.length; i += MAX_BATCH) {
+          const batch = rows.slice(i, i + MAX_BATCH);
+          if (batch.length === 1) await this.table.upsertEntity(batch[0]!, 'Replace');
+          else
+            await this.table.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, 'Replace']));
+        }
+      }),
+    );
+  }
+}
