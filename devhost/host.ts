@@ -181,9 +181,9 @@ async function clockEndpoint(
         }),
       };
     }
+    // Saved first: a host killed by what the jump sets off (a timer's work) resumes at this time.
+    await store?.save(clock.offset + ms);
     clock.advanceBy(ms);
-    // Saved before answering: a host killed right after still resumes at this time.
-    await store?.save(clock.offset);
   } else if (req.method !== 'GET') {
     return { status: 405, headers: { allow: 'GET, POST' } };
   }

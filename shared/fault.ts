@@ -1,9 +1,22 @@
-// Fault injection for crash tests: with FAULT_INJECTION=<point> the process kills itself (SIGKILL,
-// as a crash or an OOM kill would) the first time it reaches that point, e.g.
-// `outbox:afterCommit`. Tests start a host with it, make the call, restart the host without it and
-// check that nothing was lost. Unset (always, outside tests), the points cost a string compare.
+// Fault injection for crash tests: the process kills itself (SIGKILL, as a crash or an OOM kill
+// would) the first time it reaches an armed point, e.g. `outbox:afterCommit`. A point is armed at
+// start with FAULT_INJECTION=<point>, or, where FAULT_INJECTION_ENABLED=true, by the test-only
+// endpoint POST /api/test/faults (functions/test-faults.ts), so that a test can set up its state
+// first and arm the point just before the call it means to break. Unarmed (always, outside tests),
+// a point costs a string compare.
+let armed: string | undefined = process.env.FAULT_INJECTION || undefined;
+
 export function faultPoint(point: string): void {
-  if (process.env.FAULT_INJECTION !== point) return;
+  if (armed !== point) return;
   console.error(`[fault] injected crash at ${point}`);
   process.kill(process.pid, 'SIGKILL');
+}
+
+/** Arms `point` (or disarms, with undefined). */
+export function armFault(point: string | undefined): void {
+  armed = point;
+}
+
+export function faultInjectionEnabled(): boolean {
+  return /^(1|true)$/i.test(process.env.FAULT_INJECTION_ENABLED ?? '');
 }

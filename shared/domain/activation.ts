@@ -45,8 +45,10 @@ export const ActivationDetails = z.object({
   approval: ApprovalRecord.nullable(),
   /** The grant connectors the grant went to (its extensions and revoke go to the same). */
   connectors: z.array(z.string()),
-  /** While waiting for MFA: until when, and how many wrong codes so far. */
-  mfa: z.object({ deadline: z.string(), failures: z.number().int() }).nullable(),
+  /** The MFA step: until when it may wait, how many wrong codes so far, and when it was passed. */
+  mfa: z
+    .object({ deadline: z.string(), failures: z.number().int(), verifiedDateTime: z.string().nullish() })
+    .nullable(),
   clientRequestId: z.string().nullable(),
 });
 export type ActivationDetails = z.infer<typeof ActivationDetails>;

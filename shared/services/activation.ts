@@ -321,7 +321,6 @@ export class ActivationService {
       activation: {
         grantedDateTime: now.toISOString(),
         endDateTime: end,
-        mfa: null,
         connectors: extra.connectorIds,
       },
     });
@@ -597,9 +596,10 @@ export class ActivationService {
       { op: 'put', entity: requestEntity(moved) },
       { op: 'put', entity: activatedScheduleEntity(schedule) },
     );
+    // The extension's own story (its correlation id); the activation it moved is named in it.
     change.audits.push(
-      activationAudit(ctx, now, 'Extended', moved, subjects, {
-        ExtensionRequestId: extension.id,
+      activationAudit(ctx, now, 'Extended', done, subjects, {
+        HolderRequestId: holder.id,
         OldEndDateTime: holder.activation.endDateTime,
         EndDateTime: end,
       }),
@@ -668,6 +668,11 @@ export class ActivationService {
   ): Promise<void> {
     const actor = actorOf(ctx);
     const first = await this.ownRequest(actor.id, kind, requestId);
+    // Verified already (a retry of this call): the first answer again, and the orchestration is told again.
+    if (first.activation.mfa?.verifiedDateTime) {
+      await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(first, this.deps.now())]));
+      return;
+    }
     if (first.status !== 'PendingMfa')
       throw new ConflictError(`The request is ${first.status}, not waiting for MFA.`, 'RequestNotPending');
     if ((first.activation.mfa?.failures ?? 0) >= MAX_MFA_FAILURES)
@@ -716,17 +721,24 @@ export class ActivationService {
         audits: [activationAudit(ctx, now, 'MfaVerified', current, subjects, { Method: method })],
         signals: [],
       };
+      const verified = changed(current, {
+        activation: {
+          mfa: {
+            ...(current.activation.mfa ?? { deadline: now.toISOString(), failures: 0 }),
+            verifiedDateTime: now.toISOString(),
+          },
+        },
+      });
       let next: ActivationRequest;
-      if (current.activation.approval) {
+      if (verified.activation.approval) {
         // The approval's clock starts now that the request can be decided.
         const timeoutMs =
-          Date.parse(current.activation.approval.expiresDateTime) - Date.parse(current.createdDateTime);
-        next = changed(current, {
+          Date.parse(verified.activation.approval.expiresDateTime) - Date.parse(verified.createdDateTime);
+        next = changed(verified, {
           status: 'PendingApproval',
           activation: {
-            mfa: null,
             approval: {
-              ...current.activation.approval,
+              ...verified.activation.approval,
               expiresDateTime: new Date(now.getTime() + timeoutMs).toISOString(),
             },
           },
@@ -736,7 +748,7 @@ export class ActivationService {
           noticeSignal('activationRequested', next, subjects.target.displayName ?? '', now),
         );
       } else {
-        next = this.grant(ctx, change, current, subjects, now, await this.grantExtras(current.target));
+        next = this.grant(ctx, change, verified, subjects, now, await this.grantExtras(current.target));
       }
       change.signals.push(stateSignal(next, now));
       await this.commit(actor.id, read, change);
@@ -968,6 +980,11 @@ export class ActivationService {
         this.deps.stores.principals.access(actor.id),
         this.deps.stores.principals.request(actor.id, requestId),
       ]);
+      // Canceled already (a retry of this call): the first answer again, the orchestration told again.
+      if (current?.status === 'Canceled') {
+        await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(current, now)]));
+        return;
+      }
       if (!current || !isPending(current.status))
         throw new ConflictError(
           `The request is ${current?.status ?? 'gone'}; only pending requests can be canceled.`,
@@ -976,7 +993,7 @@ export class ActivationService {
       const next = changed(current, {
         status: 'Canceled',
         completedDateTime: now.toISOString(),
-        activation: { approval: closedApproval(current.activation.approval, 'Canceled'), mfa: null },
+        activation: { approval: closedApproval(current.activation.approval, 'Canceled') },
       });
       await this.commit(actor.id, read, {
         access: released(read.record, current.target, current.id),
@@ -1004,7 +1021,7 @@ export class ActivationService {
       const next = changed(current, {
         status: 'TimedOut',
         completedDateTime: now.toISOString(),
-        activation: { approval: closedApproval(current.activation.approval, 'Expired'), mfa: null },
+        activation: { approval: closedApproval(current.activation.approval, 'Expired') },
       });
       const reason =
         current.status === 'PendingMfa'
