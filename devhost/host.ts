@@ -82,6 +82,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         fault: process.env.DEVHOST_DURABLE_FAULT || undefined,
       })
     : undefined;
+  // Resolves once no orchestration episode or activity runs or waits (benchmarks, tests).
+  server.addEndpoint(async (req) => {
+    if (req.url.pathname !== '/admin/devhost/idle' || req.method !== 'GET') return undefined;
+    await durable?.whenIdle();
+    return { status: 200, body: json({ idle: true }) };
+  });
   server.addEndpoint(async (req) =>
     req.url.pathname === '/admin/devhost/stats' && req.method === 'GET'
       ? {

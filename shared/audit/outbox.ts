@@ -31,6 +31,7 @@ import { now as clockNow } from '../clock';
 import { statusOf } from '../storage/errors';
 import { and, partitionIs, rowKeyPrefix, sortableTime } from '../storage/keys';
 import { getRow, queryAll, queryPage } from '../storage/paging';
+import { detached } from '../storage/request-count';
 import { appTable, ensureTable, TableName, tableByFullName } from '../storage/tables';
 import type { AuditRepository } from './audit-repository';
 import { DirectoryAudit } from './directory-audit';
@@ -355,7 +356,10 @@ export class AuditOutbox {
   // One drain at a time; it starts on the next turn of the event loop, so that the commits of
   // requests running concurrently are published together.
   private startDrain(): void {
-    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    // Detached from the call that queued it: its requests are publication's, not the call's.
+    this.flushing ??= detached(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() =>
+      detached(() => this.drain()),
+    );
   }
 
   // Publishes what is queued in groups; what fails is retried after a while, then left to the sweeper.

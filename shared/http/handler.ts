@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { now } from '../clock';
+import { countRequests } from '../storage/request-count';
 import { errorEnvelope, HttpError } from './errors';
 
 export interface RequestInfo {
@@ -47,13 +48,15 @@ export function httpHandler(fn: AppHandler): WrappedHandler {
       clientRequestId: usable ?? requestId,
       sentClientRequestId: usable,
     };
-    let response: HttpResponseInit;
-    try {
-      response = await fn(req, context, info);
-    } catch (err) {
-      response = errorResponse(err, context, info);
-    }
-    return withStandardHeaders(response, info);
+    const { result: response, requests } = await countRequests(async () => {
+      try {
+        return await fn(req, context, info);
+      } catch (err) {
+        return errorResponse(err, context, info);
+      }
+    });
+    const headers: Record<string, string> = diagnostics() ? { 'x-storage-requests': String(requests) } : {};
+    return withStandardHeaders(response, info, headers);
   };
 }
 
@@ -92,8 +95,16 @@ function mapError(err: unknown): HttpError | undefined {
   return undefined;
 }
 
-function withStandardHeaders(response: HttpResponseInit, info: RequestInfo): HttpResponseInit {
+/** STORAGE_DIAGNOSTICS=true: each answer says how many storage requests it took (benchmarks). */
+const diagnostics = () => /^(1|true)$/i.test(process.env.STORAGE_DIAGNOSTICS ?? '');
+
+function withStandardHeaders(
+  response: HttpResponseInit,
+  info: RequestInfo,
+  extra: Record<string, string> = {},
+): HttpResponseInit {
   const headers = new Headers(response.headers as ConstructorParameters<typeof Headers>[0]);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   headers.set('request-id', info.requestId);
   headers.set('client-request-id', info.clientRequestId);
   const hasBody = response.body !== undefined || response.jsonBody !== undefined;

@@ -2,6 +2,7 @@
 // refuses unless told; production accounts use HTTPS and the flag has no effect there.
 import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { settings } from '../config';
+import { countingPolicy } from './request-count';
 
 const DEVELOPMENT_STORAGE =
   'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
@@ -13,8 +14,13 @@ export function connectionString(): string {
   return value.trim() === 'UseDevelopmentStorage=true' ? DEVELOPMENT_STORAGE : value;
 }
 
-function options(extra?: TableServiceClientOptions): TableServiceClientOptions {
-  return { allowInsecureConnection: true, ...extra };
+/** Every client counts its requests (request-count.ts); Azurite speaks plain HTTP. */
+export function options(extra?: TableServiceClientOptions): TableServiceClientOptions {
+  return {
+    allowInsecureConnection: true,
+    additionalPolicies: [{ policy: countingPolicy, position: 'perRetry' }],
+    ...extra,
+  };
 }
 
 export function tableServiceClient(extra?: TableServiceClientOptions): TableServiceClient {

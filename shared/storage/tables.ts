@@ -2,7 +2,7 @@
 // files and side-by-side deployments get their own tables); "create on first use" runs once per
 // table and process.
 import { TableClient } from '@azure/data-tables';
-import { connectionString, tableClient, tableName } from './connection';
+import { connectionString, options, tableClient, tableName } from './connection';
 
 export const TableName = {
   users: 'Users',
@@ -25,7 +25,7 @@ export function appTable(base: TableBaseName): TableClient {
 
 /** A client for a table by its full name, as recorded in outbox markers (prefix already applied). */
 export function tableByFullName(fullName: string): TableClient {
-  return TableClient.fromConnectionString(connectionString(), fullName, { allowInsecureConnection: true });
+  return TableClient.fromConnectionString(connectionString(), fullName, options());
 }
 
 const created = new Map<string, Promise<void>>();

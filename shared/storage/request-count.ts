@@ -1,0 +1,40 @@
+// Counts the storage requests this process makes: in total, and within one scope (an HTTP call),
+// so that benchmarks and diagnostics can say what an operation costs. Storage requests are the
+// product's unit of cost: each is a round trip and a billed transaction on Azure. A pipeline policy
+// on every table client counts; background work (publication) runs outside any call's scope.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+
+interface Scope {
+  requests: number;
+}
+
+const scopes = new AsyncLocalStorage<Scope>();
+let total = 0;
+
+export const countingPolicy: PipelinePolicy = {
+  name: 'storageRequestCount',
+  sendRequest(request, next) {
+    total++;
+    const scope = scopes.getStore();
+    if (scope) scope.requests++;
+    return next(request);
+  },
+};
+
+/** Runs `fn`, counting the storage requests made on its behalf (not by work it leaves running). */
+export async function countRequests<T>(fn: () => Promise<T>): Promise<{ result: T; requests: number }> {
+  const scope: Scope = { requests: 0 };
+  const result = await scopes.run(scope, fn);
+  return { result, requests: scope.requests };
+}
+
+/** Runs `fn` outside the current scope: work that outlives the call that started it. */
+export function detached<T>(fn: () => T): T {
+  return scopes.exit(fn);
+}
+
+/** Storage requests this process has made since it started. */
+export function totalRequests(): number {
+  return total;
+}
