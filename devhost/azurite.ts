@@ -7,6 +7,8 @@ export interface AzuriteHandle {
   connectionString: string;
   tablePort: number;
   process: ChildProcess;
+  /** Requests Azurite has answered (from its access log; counted only with `countRequests`). */
+  requests(): number;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,8 @@ export async function startAzurite(options: {
   location?: string;
   ports?: { blob: number; queue: number; table: number };
   silent?: boolean;
+  /** Count every request Azurite answers, from its own access log (benchmarks). */
+  countRequests?: boolean;
 }): Promise<AzuriteHandle> {
   const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
   const args = [
@@ -71,10 +75,21 @@ export async function startAzurite(options: {
   ];
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
-  if (options.silent !== false) args.push('--silent');
+  if (options.silent !== false && !options.countRequests) args.push('--silent');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let requests = 0;
+  let partial = '';
+  const ACCESS_LINE = /"(GET|POST|PUT|PATCH|MERGE|DELETE|HEAD|OPTIONS) \S+ HTTP\/1\.1" \d{3}/;
   child.stdout?.on('data', (d) => {
+    if (options.countRequests) {
+      // One access-log line per request (a batch is one request, as on Azure).
+      const lines = (partial + d).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (ACCESS_LINE.test(line)) requests++;
+      if (output.length < 10_000) output += d;
+      return;
+    }
     output += d;
   });
   child.stderr?.on('data', (d) => {
@@ -93,6 +108,7 @@ export async function startAzurite(options: {
     connectionString: connectionStringFor(ports),
     tablePort: ports.table,
     process: child,
+    requests: () => requests,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -21,7 +21,7 @@ import './approval-webhook';
 import './notification-subscriptions';
 import './grant-connectors';
 import './eligibility-notices';
-import './test-faults';
+import './test-hooks';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { useDurableClient } from '../orchestrations/signals';

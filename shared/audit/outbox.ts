@@ -7,9 +7,7 @@
 //
 //   1. marker   AuditOutbox/pending/{time}|{commitId} -> "look at table T, partition P"   (before)
 //   2. commit   T/P: the change's rows + T/P/~outbox|{commitId} {audits, refs, signals}  (atomic)
-//   3. urgent   signals the caller needs done before it answers (start the orchestration that
-//               owns a grant); delivered at once, and again by 4 if the process died
-//   4. publish  audits  -> the day tables and their index copies (batched, created once);
+//   3. publish  audits  -> the day tables and their index copies (batched, created once);
 //               refs    -> the projectors re-derive index rows and access records from the rows;
 //               signals -> the sink (events to orchestrations, notices, connectors);
 //               then delete the outbox row, then the marker.
@@ -44,6 +42,8 @@ export const DEFAULT_SWEEP_GRACE_MS = 5 * 60_000;
 /** Commits published together by the background publisher, at most. */
 const PUBLISH_GROUP = 200;
 const RETRY_DELAYS_MS = [200, 1_000, 5_000];
+/** How long background publication waits for more commits to publish together. */
+const PUBLISH_WINDOW_MS = 25;
 
 /** A row the change touched; the projectors re-derive whatever depends on it. */
 export interface ProjectionRef {
@@ -81,7 +81,6 @@ export type CrashPoint =
   | 'afterMarker'
   | 'afterPrepare'
   | 'afterCommit'
-  | 'afterUrgentSignals'
   | 'afterAuditWritten'
   | 'afterProjected'
   | 'afterSignalled'
@@ -104,18 +103,28 @@ export interface AtomicChange {
   actions: TransactionAction[];
   /** The audit rows this change must produce. */
   audits: DirectoryAudit[];
-  /** What must follow the change, delivered after it is published. */
+  /** What must follow the change (in order), delivered once its audit rows are published. */
   signals?: OutboxSignal[];
-  /** Signals delivered before `commit` returns (and again by publication if the process dies). */
-  urgentSignals?: OutboxSignal[];
   /** 'inline' (default): `commit` returns once published. 'background': right after the commit. */
   publication?: 'inline' | 'background';
+  /** A marker written ahead (`reserve`), while the caller was still reading. */
+  reservation?: MarkerReservation;
   /**
    * Runs after the marker is written and before the transaction: derived rows that must never
    * grant more than the change leaves (access records narrowed ahead of a removal). If the process
    * dies before the transaction, the sweeper re-derives them from the rows as they are.
    */
   prepare?: () => Promise<void>;
+}
+
+/** A marker whose write started before its change was known (see `AuditOutbox.reserve`). */
+export interface MarkerReservation {
+  readonly commitId: string;
+  readonly marker: string;
+  readonly table: string;
+  readonly partitionKey: string;
+  readonly written: Promise<void>;
+  used: boolean;
 }
 
 export interface CommitResult {
@@ -171,20 +180,26 @@ export class AuditOutbox {
   }
 
   /**
-   * Commits the change with its audit events and signals atomically, delivers the urgent signals,
-   * then publishes (inline) or queues publication (background). Throws the storage error of the
+   * Commits the change with its audit events and signals atomically, then publishes (inline) or
+   * queues publication (background). Throws the storage error of the
    * transaction (the caller translates ETag failures); never throws for publication.
    */
   async commit(change: AtomicChange): Promise<CommitResult> {
     if (change.actions.length > 99) throw new Error('a change may touch at most 99 rows');
-    const commitId = randomUUID();
+    const reservation = change.reservation;
+    if (reservation) {
+      if (reservation.used) throw new Error('a marker reservation serves one commit');
+      if (reservation.partitionKey !== change.partitionKey || change.prepare)
+        throw new Error('the reservation does not fit this change');
+      reservation.used = true;
+    }
+    const commitId = reservation?.commitId ?? randomUUID();
     const refs = change.actions.map(([, entity]) => refOf(entity as Record<string, unknown>));
     for (const ref of refs) {
       if (ref.partitionKey !== change.partitionKey)
         throw new Error('all rows of a change must share its partition');
     }
-    const urgent = change.urgentSignals ?? [];
-    const signals = [...urgent, ...(change.signals ?? [])];
+    const signals = change.signals ?? [];
     const audits = change.audits.map((a) => DirectoryAudit.parse(a));
     const payload = {
       audits: JSON.stringify(audits),
@@ -198,7 +213,7 @@ export class AuditOutbox {
       table: change.table.tableName,
       partitionKey: change.partitionKey,
       rowKey: OUTBOX_ROW_PREFIX + commitId,
-      marker: `${sortableTime(clockNow().getTime())}|${commitId}`,
+      marker: reservation?.marker ?? `${sortableTime(clockNow().getTime())}|${commitId}`,
       audits,
       refs,
       signals,
@@ -208,15 +223,8 @@ export class AuditOutbox {
     };
     this.clients.set(change.table.tableName, change.table);
 
-    await ensureTable(this.markers);
-    await this.markers.createEntity({
-      partitionKey: PENDING,
-      rowKey: pending.marker,
-      table: pending.table,
-      targetPartitionKey: pending.partitionKey,
-      targetRowKey: pending.rowKey,
-      ...(change.prepare ? { refs: payload.refs } : {}),
-    });
+    if (reservation) await reservation.written;
+    else await this.writeMarker(pending, change.prepare ? payload.refs : undefined);
     this.crash('afterMarker');
     if (change.prepare) {
       await change.prepare().catch(async (err: unknown) => {
@@ -250,15 +258,6 @@ export class AuditOutbox {
       throw err;
     }
     this.crash('afterCommit');
-    if (urgent.length > 0) {
-      try {
-        await this.deliver(urgent, false);
-        pending.delivered = urgent.length;
-      } catch (err) {
-        this.options.onPublishError?.(err); // publication tries again
-      }
-      this.crash('afterUrgentSignals');
-    }
     if (change.publication === 'background') {
       this.enqueue(pending);
       return { published: false, etags };
@@ -274,6 +273,32 @@ export class AuditOutbox {
       this.inFlight--;
       this.notifyIdle();
     }
+  }
+
+  /**
+   * Starts writing the marker of a commit to come in `table`/`partitionKey` at once, so that the
+   * caller's reads and this write share one round trip. The commit that takes it (`commit` with
+   * `reservation`) waits for it; `release` deletes one that no commit took.
+   */
+  reserve(table: TableClient, partitionKey: string): MarkerReservation {
+    const commitId = randomUUID();
+    const marker = `${sortableTime(clockNow().getTime())}|${commitId}`;
+    const written = this.writeMarker({
+      table: table.tableName,
+      partitionKey,
+      rowKey: OUTBOX_ROW_PREFIX + commitId,
+      marker,
+    });
+    written.catch(() => undefined); // observed by the commit or the release
+    this.clients.set(table.tableName, table);
+    return { commitId, marker, table: table.tableName, partitionKey, written, used: false };
+  }
+
+  /** A reservation no commit took (the call was refused, or lost a race): its marker goes. */
+  release(reservation: MarkerReservation): void {
+    if (reservation.used) return;
+    reservation.used = true;
+    void reservation.written.then(() => this.deleteMarkers([reservation.marker])).catch(() => undefined);
   }
 
   /**
@@ -356,10 +381,11 @@ export class AuditOutbox {
   // One drain at a time; it starts on the next turn of the event loop, so that the commits of
   // requests running concurrently are published together.
   private startDrain(): void {
-    // Detached from the call that queued it: its requests are publication's, not the call's.
-    this.flushing ??= detached(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() =>
-      detached(() => this.drain()),
-    );
+    // Detached from the call that queued it: its requests are publication's, not the call's. A
+    // short wait lets the commits of calls arriving together be published in the same batches.
+    this.flushing ??= detached(
+      () => new Promise<void>((resolve) => setTimeout(resolve, PUBLISH_WINDOW_MS).unref()),
+    ).then(() => detached(() => this.drain()));
   }
 
   // Publishes what is queued in groups; what fails is retried after a while, then left to the sweeper.
@@ -413,6 +439,21 @@ export class AuditOutbox {
     await this.deleteOutboxRows(items);
     this.crash('afterOutboxDeleted');
     await this.deleteMarkers(items.map((p) => p.marker).filter((m) => m !== ''));
+  }
+
+  private async writeMarker(
+    p: { table: string; partitionKey: string; rowKey: string; marker: string },
+    refs?: string,
+  ): Promise<void> {
+    await ensureTable(this.markers);
+    await this.markers.createEntity({
+      partitionKey: PENDING,
+      rowKey: p.marker,
+      table: p.table,
+      targetPartitionKey: p.partitionKey,
+      targetRowKey: p.rowKey,
+      ...(refs ? { refs } : {}),
+    });
   }
 
   /** Nothing was committed: what `prepare` derived ahead goes back to match the rows, the marker goes. */

@@ -29,12 +29,43 @@ export interface TrustedIssuer {
   keys: JWTVerifyGetKey;
 }
 
+// A client sends the same token with every call for its lifetime: its signature is checked once and
+// trusted for a few minutes (a key withdrawn from the issuer's JWKS stops working within them);
+// its lifetime is checked on every call, so an expired token is refused to the second.
+const REVERIFY_MS = 5 * 60_000;
+const MAX_REMEMBERED = 10_000;
+const verified = new Map<string, { payload: JWTPayload; issuer: string; at: number }>();
+
+function withinLifetime(p: JWTPayload, now: Date): boolean {
+  const t = now.getTime() / 1000;
+  return (
+    typeof p.exp === 'number' &&
+    p.exp + CLOCK_TOLERANCE_SECONDS > t &&
+    (typeof p.nbf !== 'number' || p.nbf - CLOCK_TOLERANCE_SECONDS <= t)
+  );
+}
+
 /** Verifies signature, issuer, audience, exp and nbf at `now`; returns the claims or throws 401. */
 export async function verifyToken(
   token: string,
   trusted: readonly TrustedIssuer[],
   now: Date,
 ): Promise<JWTPayload> {
+  const known = verified.get(token);
+  if (
+    known &&
+    performance.now() - known.at < REVERIFY_MS &&
+    trusted.some((t) => t.issuer === known.issuer) &&
+    withinLifetime(known.payload, now)
+  )
+    return known.payload;
+  const payload = await verifyFully(token, trusted, now);
+  if (verified.size >= MAX_REMEMBERED) verified.clear();
+  verified.set(token, { payload, issuer: String(payload.iss), at: performance.now() });
+  return payload;
+}
+
+async function verifyFully(token: string, trusted: readonly TrustedIssuer[], now: Date): Promise<JWTPayload> {
   let iss: string | undefined;
   try {
     iss = decodeJwt(token).iss;

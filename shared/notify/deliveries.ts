@@ -55,6 +55,9 @@ async function adminEmails(): Promise<string[]> {
 }
 
 export async function planNotice(notice: Notice): Promise<{ facts: NoticeFacts; deliveries: Delivery[] }> {
+  const subscriptions = await subscriptionsFor(notice.event);
+  // Nobody to tell (no mail, no subscriber): no facts to gather either.
+  if (!mailConfigured() && subscriptions.length === 0) return { facts: emptyFacts(notice), deliveries: [] };
   const facts = await gatherFacts(notice);
   const deliveries: Delivery[] = [];
   if (mailConfigured()) {
@@ -74,10 +77,18 @@ export async function planNotice(notice: Notice): Promise<{ facts: NoticeFacts; 
       }
     }
   }
-  for (const s of await subscriptionsFor(notice.event)) {
-    deliveries.push({ channel: 'webhook', subscriptionId: s.id });
-  }
+  for (const s of subscriptions) deliveries.push({ channel: 'webhook', subscriptionId: s.id });
   return { facts, deliveries };
+}
+
+function emptyFacts(notice: Notice): NoticeFacts {
+  return {
+    event: notice.event,
+    at: notice.at ?? now().toISOString(),
+    subjectId: notice.subjectId,
+    principal: { id: notice.principalId, displayName: null, email: null },
+    targetDisplayName: notice.targetDisplayName,
+  };
 }
 
 async function links(f: NoticeFacts, approverId: string | undefined): Promise<DecisionLinks | undefined> {

@@ -14,6 +14,7 @@
 //   timeOut, expire, remind   the orchestration's deadlines
 
 import type { DirectoryAudit } from '../audit/directory-audit';
+import type { MarkerReservation } from '../audit/outbox';
 import {
   type AccessRecord,
   type GroupRolesCopy,
@@ -120,8 +121,6 @@ interface Change {
   writes: PrincipalWrite[];
   audits: DirectoryAudit[];
   signals: ActivationSignal[];
-  /** Signals done before the command answers (starting the orchestration of a new request). */
-  urgent?: ActivationSignal[];
 }
 
 interface Actor {
@@ -191,115 +190,129 @@ export class ActivationService {
     if (input.principalId !== actor.id)
       throw new ForbiddenError('A self-service request must name the caller as principalId.');
     const id = timeOrderedId(this.deps.now().getTime());
-    return this.retrying(actor.id, async () => {
-      const now = this.deps.now();
-      const facts = await this.rules.facts(actor.id, target, now, { eligibility: true });
-      const again = await this.previous(actor.id, facts.access.record, retryKey);
-      if (again) return again;
-      if (!facts.eligible)
-        throw new AppError(
-          400,
-          'RoleAssignmentDoesNotExist',
-          'The caller has no eligible assignment for this role and scope now.',
-        );
-      const holder = await this.liveHolder(actor.id, facts.access.record, target, now);
-      if (holder && isPending(holder.status))
-        throw new ValidationError(
-          `Request ${holder.id} for this role is still ${holder.status}: finish or cancel it first.`,
-          [],
-          'PendingRoleAssignmentRequest',
-        );
-      if (holder) return this.extendHolder(ctx, actor, input, holder, facts.access, retryKey, 'activate');
-
-      const start = requestedStart(input, now);
-      const maximumMs = this.rules.maximumMs(facts.policy);
-      const durationMs = requestedDuration(input, start, maximumMs);
-      const evaluation = this.rules.evaluate(
-        facts.policy,
-        { start, durationMs, ...input },
-        actor.mfa,
-        'activate',
-      );
-      // Without MFA in the token, an enrolled authenticator lets the request wait for a code.
-      const waitForMfa = evaluation.mfaRequired && !actor.mfa;
-      const canWait = waitForMfa && (await hasActiveTotp(actor.id));
-      failOn(evaluation.failedRules.filter((r) => r !== 'MfaRule' || !canWait));
-      if (durationMs === null) throw new PolicyValidationError(['ExpirationRule']);
-      if (standingAssignment(facts.access.record, target, now))
-        throw new AppError(400, 'RoleAssignmentExists', 'The principal already holds this role actively.');
-      const approverIds = evaluation.approvalRequired
-        ? await this.approvers(evaluation.approvalStage, actor.id, now)
-        : [];
-
-      let request: ActivationRequest = {
-        id,
-        level: 'assignment',
-        action: 'selfActivate',
-        target,
-        principalId: actor.id,
-        status: waitForMfa ? 'PendingMfa' : evaluation.approvalRequired ? 'PendingApproval' : 'Granted',
-        justification: input.justification ?? null,
-        ticketInfo: input.ticketInfo ?? null,
-        scheduleInfo: {
-          startDateTime: start.toISOString(),
-          expiration: { type: 'afterDuration', duration: formatDurationMs(durationMs), endDateTime: null },
-        },
-        isValidationOnly: input.isValidationOnly,
-        targetScheduleId: id,
-        approvalId: evaluation.approvalRequired ? id : null,
-        createdDateTime: now.toISOString(),
-        completedDateTime: null,
-        createdBy: { user: { id: actor.id, displayName: actor.displayName } },
-        activation: {
-          revision: 0,
-          durationMs,
-          grantedDateTime: null,
-          endDateTime: null,
-          holderId: null,
-          extensions: [],
-          approval:
-            evaluation.approvalRequired && evaluation.approvalStage
-              ? newApproval(id, evaluation.approvalStage, approverIds, now)
-              : null,
-          connectors: [],
-          mfa: waitForMfa
-            ? { deadline: new Date(now.getTime() + MFA_TIMEOUT_MS).toISOString(), failures: 0 }
-            : null,
-          clientRequestId: retryKey ?? null,
-        },
-      };
-      if (input.isValidationOnly) return { request, isValidationOnly: true };
-
-      const subjects = await this.subjects(request);
-      let access = withLive(facts.access.record, target, id);
-      if (retryKey) access = remembered(access, retryKey, id, now);
-      const change: Change = {
-        access,
-        writes: [],
-        audits: [
-          activationAudit(ctx, now, 'Requested', request, subjects, {
-            Status: request.status,
-            Duration: formatDurationMs(request.activation.durationMs),
-          }),
-        ],
-        signals: [],
-      };
-      if (request.status === 'Granted') {
-        request = this.grant(ctx, change, request, subjects, now, {
-          groupRoles: facts.groupRoles,
-          connectorIds: await connectorIdsFor(target),
-        });
-      } else {
-        change.writes.push({ op: 'put', entity: requestEntity(request) });
-        if (request.status === 'PendingApproval')
-          change.signals.push(
-            noticeSignal('activationRequested', request, subjects.target.displayName ?? '', now),
+    return this.retrying(
+      actor.id,
+      async (reservation) => {
+        const now = this.deps.now();
+        const facts = await this.rules.facts(actor.id, target, now, { eligibility: true });
+        const again = await this.previous(actor.id, facts.access.record, retryKey);
+        if (again) return again;
+        if (!facts.eligible)
+          throw new AppError(
+            400,
+            'RoleAssignmentDoesNotExist',
+            'The caller has no eligible assignment for this role and scope now.',
           );
-      }
-      change.urgent = [startSignal(request)];
-      await this.commit(actor.id, facts.access, change);
-      return { request, isValidationOnly: false };
-    });
+        const holder = await this.liveHolder(actor.id, facts.access.record, target, now);
+        if (holder && isPending(holder.status))
+          throw new ValidationError(
+            `Request ${holder.id} for this role is still ${holder.status}: finish or cancel it first.`,
+            [],
+            'PendingRoleAssignmentRequest',
+          );
+        if (holder)
+          return this.extendHolder(
+            ctx,
+            actor,
+            input,
+            holder,
+            facts.access,
+            retryKey,
+            'activate',
+            reservation,
+          );
+
+        const start = requestedStart(input, now);
+        const maximumMs = this.rules.maximumMs(facts.policy);
+        const durationMs = requestedDuration(input, start, maximumMs);
+        const evaluation = this.rules.evaluate(
+          facts.policy,
+          { start, durationMs, ...input },
+          actor.mfa,
+          'activate',
+        );
+        // Without MFA in the token, an enrolled authenticator lets the request wait for a code.
+        const waitForMfa = evaluation.mfaRequired && !actor.mfa;
+        const canWait = waitForMfa && (await hasActiveTotp(actor.id));
+        failOn(evaluation.failedRules.filter((r) => r !== 'MfaRule' || !canWait));
+        if (durationMs === null) throw new PolicyValidationError(['ExpirationRule']);
+        if (standingAssignment(facts.access.record, target, now))
+          throw new AppError(400, 'RoleAssignmentExists', 'The principal already holds this role actively.');
+        const approverIds = evaluation.approvalRequired
+          ? await this.approvers(evaluation.approvalStage, actor.id, now)
+          : [];
+
+        let request: ActivationRequest = {
+          id,
+          level: 'assignment',
+          action: 'selfActivate',
+          target,
+          principalId: actor.id,
+          status: waitForMfa ? 'PendingMfa' : evaluation.approvalRequired ? 'PendingApproval' : 'Granted',
+          justification: input.justification ?? null,
+          ticketInfo: input.ticketInfo ?? null,
+          scheduleInfo: {
+            startDateTime: start.toISOString(),
+            expiration: { type: 'afterDuration', duration: formatDurationMs(durationMs), endDateTime: null },
+          },
+          isValidationOnly: input.isValidationOnly,
+          targetScheduleId: id,
+          approvalId: evaluation.approvalRequired ? id : null,
+          createdDateTime: now.toISOString(),
+          completedDateTime: null,
+          createdBy: { user: { id: actor.id, displayName: actor.displayName } },
+          activation: {
+            revision: 0,
+            durationMs,
+            grantedDateTime: null,
+            endDateTime: null,
+            holderId: null,
+            extensions: [],
+            approval:
+              evaluation.approvalRequired && evaluation.approvalStage
+                ? newApproval(id, evaluation.approvalStage, approverIds, now)
+                : null,
+            connectors: [],
+            mfa: waitForMfa
+              ? { deadline: new Date(now.getTime() + MFA_TIMEOUT_MS).toISOString(), failures: 0 }
+              : null,
+            clientRequestId: retryKey ?? null,
+          },
+        };
+        if (input.isValidationOnly) return { request, isValidationOnly: true };
+
+        const subjects = await this.subjects(request);
+        let access = withLive(facts.access.record, target, id);
+        if (retryKey) access = remembered(access, retryKey, id, now);
+        const change: Change = {
+          access,
+          writes: [],
+          audits: [
+            activationAudit(ctx, now, 'Requested', request, subjects, {
+              Status: request.status,
+              Duration: formatDurationMs(request.activation.durationMs),
+            }),
+          ],
+          signals: [],
+        };
+        if (request.status === 'Granted') {
+          request = this.grant(ctx, change, request, subjects, now, {
+            groupRoles: facts.groupRoles,
+            connectorIds: await connectorIdsFor(target),
+          });
+        } else {
+          change.writes.push({ op: 'put', entity: requestEntity(request) });
+          if (request.status === 'PendingApproval')
+            change.signals.push(
+              noticeSignal('activationRequested', request, subjects.target.displayName ?? '', now),
+            );
+        }
+        change.signals.unshift(startSignal(request));
+        await this.commit(actor.id, facts.access, change, reservation);
+        return { request, isValidationOnly: false };
+      },
+      true,
+    );
   }
 
   /**
@@ -373,48 +386,52 @@ export class ActivationService {
       throw new ForbiddenError('A self-service request must name the caller as principalId.');
     const principalId = input.principalId;
     const id = timeOrderedId(this.deps.now().getTime());
-    return this.retrying(principalId, async () => {
-      const now = this.deps.now();
-      const read = await this.deps.stores.principals.access(principalId);
-      const again = await this.previous(principalId, read.record, retryKey);
-      if (again) return again;
-      const holder = await this.liveHolder(principalId, read.record, target, now);
-      if (holder?.status !== 'Provisioned')
-        throw new AppError(
-          400,
-          'RoleAssignmentDoesNotExist',
-          'There is no active activation of this role to change.',
+    return this.retrying(
+      principalId,
+      async (reservation) => {
+        const now = this.deps.now();
+        const read = await this.deps.stores.principals.access(principalId);
+        const again = await this.previous(principalId, read.record, retryKey);
+        if (again) return again;
+        const holder = await this.liveHolder(principalId, read.record, target, now);
+        if (holder?.status !== 'Provisioned')
+          throw new AppError(
+            400,
+            'RoleAssignmentDoesNotExist',
+            'There is no active activation of this role to change.',
+          );
+        const request = this.followUp(id, action, actor, input, holder, now, 'Revoked', retryKey);
+        if (input.isValidationOnly) return { request, isValidationOnly: true };
+        const subjects = await this.subjects(holder);
+        const change: Change = {
+          access: retryKey ? remembered(read.record, retryKey, id, now) : read.record,
+          writes: [{ op: 'put', entity: requestEntity(request) }],
+          audits: [
+            activationAudit(
+              ctx,
+              now,
+              action === 'selfDeactivate' ? 'DeactivationRequested' : 'RemovalRequested',
+              request,
+              subjects,
+              { HolderRequestId: holder.id },
+            ),
+          ],
+          signals: [],
+        };
+        this.revoke(
+          ctx,
+          change,
+          holder,
+          subjects,
+          now,
+          action === 'selfDeactivate' ? 'Deactivated' : 'Revoked',
+          await this.extensionsOf(holder),
         );
-      const request = this.followUp(id, action, actor, input, holder, now, 'Revoked', retryKey);
-      if (input.isValidationOnly) return { request, isValidationOnly: true };
-      const subjects = await this.subjects(holder);
-      const change: Change = {
-        access: retryKey ? remembered(read.record, retryKey, id, now) : read.record,
-        writes: [{ op: 'put', entity: requestEntity(request) }],
-        audits: [
-          activationAudit(
-            ctx,
-            now,
-            action === 'selfDeactivate' ? 'DeactivationRequested' : 'RemovalRequested',
-            request,
-            subjects,
-            { HolderRequestId: holder.id },
-          ),
-        ],
-        signals: [],
-      };
-      this.revoke(
-        ctx,
-        change,
-        holder,
-        subjects,
-        now,
-        action === 'selfDeactivate' ? 'Deactivated' : 'Revoked',
-        await this.extensionsOf(holder),
-      );
-      await this.commit(principalId, read, change);
-      return { request, isValidationOnly: false };
-    });
+        await this.commit(principalId, read, change, reservation);
+        return { request, isValidationOnly: false };
+      },
+      true,
+    );
   }
 
   /** Ends the granted `holder` now (deactivated, revoked or expired), with its extensions. */
@@ -479,20 +496,24 @@ export class ActivationService {
   ): Promise<Outcome> {
     if (input.principalId !== actor.id)
       throw new ForbiddenError('A self-service request must name the caller as principalId.');
-    return this.retrying(actor.id, async () => {
-      const now = this.deps.now();
-      const read = await this.deps.stores.principals.access(actor.id);
-      const again = await this.previous(actor.id, read.record, retryKey);
-      if (again) return again;
-      const holder = await this.liveHolder(actor.id, read.record, target, now);
-      if (holder?.status !== 'Provisioned')
-        throw new AppError(
-          400,
-          'RoleAssignmentDoesNotExist',
-          'There is no active activation of this role to change.',
-        );
-      return this.extendHolder(ctx, actor, input, holder, read, retryKey, 'extend');
-    });
+    return this.retrying(
+      actor.id,
+      async (reservation) => {
+        const now = this.deps.now();
+        const read = await this.deps.stores.principals.access(actor.id);
+        const again = await this.previous(actor.id, read.record, retryKey);
+        if (again) return again;
+        const holder = await this.liveHolder(actor.id, read.record, target, now);
+        if (holder?.status !== 'Provisioned')
+          throw new AppError(
+            400,
+            'RoleAssignmentDoesNotExist',
+            'There is no active activation of this role to change.',
+          );
+        return this.extendHolder(ctx, actor, input, holder, read, retryKey, 'extend', reservation);
+      },
+      true,
+    );
   }
 
   /**
@@ -507,6 +528,7 @@ export class ActivationService {
     read: StoredAccess,
     retryKey: string | undefined,
     kind: 'activate' | 'extend',
+    reservation?: MarkerReservation,
   ): Promise<Outcome> {
     const now = this.deps.now();
     const policy = await this.rules.policyOf(holder.target);
@@ -558,11 +580,11 @@ export class ActivationService {
       change.signals.push(
         noticeSignal('activationRequested', request, subjects.target.displayName ?? '', now),
       );
-      change.urgent = [startSignal(request)];
+      change.signals.unshift(startSignal(request));
     } else {
       this.moveEnd(ctx, change, holder, request, subjects, now);
     }
-    await this.commit(actor.id, read, change);
+    await this.commit(actor.id, read, change, reservation);
     return { request, isValidationOnly: false };
   }
 
@@ -703,56 +725,60 @@ export class ActivationService {
       }
       method = 'totp';
     }
-    await this.retrying(actor.id, async () => {
-      const now = this.deps.now();
-      const [read, current] = await Promise.all([
-        this.deps.stores.principals.access(actor.id),
-        this.deps.stores.principals.request(actor.id, requestId),
-      ]);
-      if (current?.status !== 'PendingMfa')
-        throw new ConflictError(
-          `The request is ${current?.status ?? 'gone'}, not waiting for MFA.`,
-          'RequestNotPending',
-        );
-      const subjects = await this.subjects(current);
-      const change: Change = {
-        access: read.record,
-        writes: [],
-        audits: [activationAudit(ctx, now, 'MfaVerified', current, subjects, { Method: method })],
-        signals: [],
-      };
-      const verified = changed(current, {
-        activation: {
-          mfa: {
-            ...(current.activation.mfa ?? { deadline: now.toISOString(), failures: 0 }),
-            verifiedDateTime: now.toISOString(),
-          },
-        },
-      });
-      let next: ActivationRequest;
-      if (verified.activation.approval) {
-        // The approval's clock starts now that the request can be decided.
-        const timeoutMs =
-          Date.parse(verified.activation.approval.expiresDateTime) - Date.parse(verified.createdDateTime);
-        next = changed(verified, {
-          status: 'PendingApproval',
+    await this.retrying(
+      actor.id,
+      async (reservation) => {
+        const now = this.deps.now();
+        const [read, current] = await Promise.all([
+          this.deps.stores.principals.access(actor.id),
+          this.deps.stores.principals.request(actor.id, requestId),
+        ]);
+        if (current?.status !== 'PendingMfa')
+          throw new ConflictError(
+            `The request is ${current?.status ?? 'gone'}, not waiting for MFA.`,
+            'RequestNotPending',
+          );
+        const subjects = await this.subjects(current);
+        const change: Change = {
+          access: read.record,
+          writes: [],
+          audits: [activationAudit(ctx, now, 'MfaVerified', current, subjects, { Method: method })],
+          signals: [],
+        };
+        const verified = changed(current, {
           activation: {
-            approval: {
-              ...verified.activation.approval,
-              expiresDateTime: new Date(now.getTime() + timeoutMs).toISOString(),
+            mfa: {
+              ...(current.activation.mfa ?? { deadline: now.toISOString(), failures: 0 }),
+              verifiedDateTime: now.toISOString(),
             },
           },
         });
-        change.writes.push({ op: 'put', entity: requestEntity(next) });
-        change.signals.push(
-          noticeSignal('activationRequested', next, subjects.target.displayName ?? '', now),
-        );
-      } else {
-        next = this.grant(ctx, change, verified, subjects, now, await this.grantExtras(current.target));
-      }
-      change.signals.push(stateSignal(next, now));
-      await this.commit(actor.id, read, change);
-    });
+        let next: ActivationRequest;
+        if (verified.activation.approval) {
+          // The approval's clock starts now that the request can be decided.
+          const timeoutMs =
+            Date.parse(verified.activation.approval.expiresDateTime) - Date.parse(verified.createdDateTime);
+          next = changed(verified, {
+            status: 'PendingApproval',
+            activation: {
+              approval: {
+                ...verified.activation.approval,
+                expiresDateTime: new Date(now.getTime() + timeoutMs).toISOString(),
+              },
+            },
+          });
+          change.writes.push({ op: 'put', entity: requestEntity(next) });
+          change.signals.push(
+            noticeSignal('activationRequested', next, subjects.target.displayName ?? '', now),
+          );
+        } else {
+          next = this.grant(ctx, change, verified, subjects, now, await this.grantExtras(current.target));
+        }
+        change.signals.push(stateSignal(next, now));
+        await this.commit(actor.id, read, change, reservation);
+      },
+      true,
+    );
   }
 
   private async countMfaFailure(principalId: string, requestId: string): Promise<void> {
@@ -786,97 +812,101 @@ export class ActivationService {
   async decide(input: DecisionInput): Promise<{ request: ActivationRequest }> {
     const approverId = input.approverId.toLowerCase();
     const located = await this.locateApproval(input);
-    return this.retrying(located.principalId, async () => {
-      const now = this.deps.now();
-      const [read, request] = await Promise.all([
-        this.deps.stores.principals.access(located.principalId),
-        this.deps.stores.principals.request(located.principalId, located.requestId),
-      ]);
-      const stage = request?.activation.approval
-        ? stageOf(request.activation.approval, input.stageId)
-        : undefined;
-      this.checkDecision(input, approverId, request, stage);
-      const approval = request!.activation.approval!;
-      // The same approver sending the same decision again (a retry) gets the first answer, and
-      // the request's orchestration is told again.
-      if (
-        stage!.status === 'Completed' &&
-        stage!.reviewedBy?.id === approverId &&
-        stage!.reviewResult === input.reviewResult
-      ) {
-        await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(request!, now)]));
-        return { request: request! };
-      }
-      this.checkOpen(request!, stage!, now);
-      if (stage!.isApproverJustificationRequired && !input.justification?.trim())
-        throw new ValidationError('A justification is required for this decision.', [
-          { target: 'justification', message: 'Required by the policy.' },
+    return this.retrying(
+      located.principalId,
+      async (reservation) => {
+        const now = this.deps.now();
+        const [read, request] = await Promise.all([
+          this.deps.stores.principals.access(located.principalId),
+          this.deps.stores.principals.request(located.principalId, located.requestId),
         ]);
-      const justification = input.justification?.trim() ? input.justification.trim() : null;
-      const reviewer = {
-        id: approverId,
-        displayName: input.approverName ?? (await this.names.nameOf(approverId)) ?? approverId,
-      };
-      const ctx: OperationContext = {
-        actor: { kind: 'user', id: approverId, displayName: reviewer.displayName, mfa: false },
-        correlationId: request!.id,
-      };
-      const subjects = await this.subjects(request!);
-      const reviewed = changed(request!, {
-        activation: {
-          approval: decided(approval, stage!.id, {
-            reviewResult: input.reviewResult,
-            reviewer,
-            justification,
-            at: now,
-          }),
-        },
-      });
-      const change: Change = {
-        access: read.record,
-        writes: [],
-        audits: [
-          activationAudit(
+        const stage = request?.activation.approval
+          ? stageOf(request.activation.approval, input.stageId)
+          : undefined;
+        this.checkDecision(input, approverId, request, stage);
+        const approval = request!.activation.approval!;
+        // The same approver sending the same decision again (a retry) gets the first answer, and
+        // the request's orchestration is told again.
+        if (
+          stage!.status === 'Completed' &&
+          stage!.reviewedBy?.id === approverId &&
+          stage!.reviewResult === input.reviewResult
+        ) {
+          await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(request!, now)]));
+          return { request: request! };
+        }
+        this.checkOpen(request!, stage!, now);
+        if (stage!.isApproverJustificationRequired && !input.justification?.trim())
+          throw new ValidationError('A justification is required for this decision.', [
+            { target: 'justification', message: 'Required by the policy.' },
+          ]);
+        const justification = input.justification?.trim() ? input.justification.trim() : null;
+        const reviewer = {
+          id: approverId,
+          displayName: input.approverName ?? (await this.names.nameOf(approverId)) ?? approverId,
+        };
+        const ctx: OperationContext = {
+          actor: { kind: 'user', id: approverId, displayName: reviewer.displayName, mfa: false },
+          correlationId: request!.id,
+        };
+        const subjects = await this.subjects(request!);
+        const reviewed = changed(request!, {
+          activation: {
+            approval: decided(approval, stage!.id, {
+              reviewResult: input.reviewResult,
+              reviewer,
+              justification,
+              at: now,
+            }),
+          },
+        });
+        const change: Change = {
+          access: read.record,
+          writes: [],
+          audits: [
+            activationAudit(
+              ctx,
+              now,
+              input.reviewResult === 'Approve' ? 'Approved' : 'Denied',
+              reviewed,
+              subjects,
+              {
+                ApproverJustification: justification,
+                DecisionChannel: input.via ? `${input.channel}:${input.via}` : input.channel,
+              },
+            ),
+          ],
+          signals: [],
+        };
+        let next: ActivationRequest;
+        if (input.reviewResult === 'Deny') {
+          next = changed(reviewed, { status: 'Denied', completedDateTime: now.toISOString() });
+          change.access = released(change.access, next.target, next.id);
+          change.writes.push({ op: 'put', entity: requestEntity(next) });
+          change.signals.push(
+            noticeSignal('denied', next, subjects.target.displayName ?? '', now, { by: approverId }),
+          );
+        } else if (reviewed.activation.holderId) {
+          next = await this.approvedExtension(ctx, change, reviewed, subjects, now);
+        } else {
+          change.signals.push(
+            noticeSignal('approved', reviewed, subjects.target.displayName ?? '', now, { by: approverId }),
+          );
+          next = this.grant(
             ctx,
-            now,
-            input.reviewResult === 'Approve' ? 'Approved' : 'Denied',
-            reviewed,
+            change,
+            changed(reviewed, { status: 'Granted' }),
             subjects,
-            {
-              ApproverJustification: justification,
-              DecisionChannel: input.via ? `${input.channel}:${input.via}` : input.channel,
-            },
-          ),
-        ],
-        signals: [],
-      };
-      let next: ActivationRequest;
-      if (input.reviewResult === 'Deny') {
-        next = changed(reviewed, { status: 'Denied', completedDateTime: now.toISOString() });
-        change.access = released(change.access, next.target, next.id);
-        change.writes.push({ op: 'put', entity: requestEntity(next) });
-        change.signals.push(
-          noticeSignal('denied', next, subjects.target.displayName ?? '', now, { by: approverId }),
-        );
-      } else if (reviewed.activation.holderId) {
-        next = await this.approvedExtension(ctx, change, reviewed, subjects, now);
-      } else {
-        change.signals.push(
-          noticeSignal('approved', reviewed, subjects.target.displayName ?? '', now, { by: approverId }),
-        );
-        next = this.grant(
-          ctx,
-          change,
-          changed(reviewed, { status: 'Granted' }),
-          subjects,
-          now,
-          await this.grantExtras(reviewed.target),
-        );
-      }
-      change.signals.push(stateSignal(next, now));
-      await this.commit(located.principalId, read, change);
-      return { request: next };
-    });
+            now,
+            await this.grantExtras(reviewed.target),
+          );
+        }
+        change.signals.push(stateSignal(next, now));
+        await this.commit(located.principalId, read, change, reservation);
+        return { request: next };
+      },
+      true,
+    );
   }
 
   /** An approved extension moves its holder's end, unless the holder has ended meanwhile. */
@@ -974,34 +1004,43 @@ export class ActivationService {
   async cancel(ctx: OperationContext, kind: Kind, requestId: string): Promise<void> {
     const actor = actorOf(ctx);
     await this.ownRequest(actor.id, kind, requestId);
-    await this.retrying(actor.id, async () => {
-      const now = this.deps.now();
-      const [read, current] = await Promise.all([
-        this.deps.stores.principals.access(actor.id),
-        this.deps.stores.principals.request(actor.id, requestId),
-      ]);
-      // Canceled already (a retry of this call): the first answer again, the orchestration told again.
-      if (current?.status === 'Canceled') {
-        await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(current, now)]));
-        return;
-      }
-      if (!current || !isPending(current.status))
-        throw new ConflictError(
-          `The request is ${current?.status ?? 'gone'}; only pending requests can be canceled.`,
-          'RequestNotPending',
+    await this.retrying(
+      actor.id,
+      async (reservation) => {
+        const now = this.deps.now();
+        const [read, current] = await Promise.all([
+          this.deps.stores.principals.access(actor.id),
+          this.deps.stores.principals.request(actor.id, requestId),
+        ]);
+        // Canceled already (a retry of this call): the first answer again, the orchestration told again.
+        if (current?.status === 'Canceled') {
+          await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(current, now)]));
+          return;
+        }
+        if (!current || !isPending(current.status))
+          throw new ConflictError(
+            `The request is ${current?.status ?? 'gone'}; only pending requests can be canceled.`,
+            'RequestNotPending',
+          );
+        const next = changed(current, {
+          status: 'Canceled',
+          completedDateTime: now.toISOString(),
+          activation: { approval: closedApproval(current.activation.approval, 'Canceled') },
+        });
+        await this.commit(
+          actor.id,
+          read,
+          {
+            access: released(read.record, current.target, current.id),
+            writes: [{ op: 'put', entity: requestEntity(next) }],
+            audits: [activationAudit(ctx, now, 'Canceled', next, await this.subjects(next))],
+            signals: [stateSignal(next, now)],
+          },
+          reservation,
         );
-      const next = changed(current, {
-        status: 'Canceled',
-        completedDateTime: now.toISOString(),
-        activation: { approval: closedApproval(current.activation.approval, 'Canceled') },
-      });
-      await this.commit(actor.id, read, {
-        access: released(read.record, current.target, current.id),
-        writes: [{ op: 'put', entity: requestEntity(next) }],
-        audits: [activationAudit(ctx, now, 'Canceled', next, await this.subjects(next))],
-        signals: [stateSignal(next, now)],
-      });
-    });
+      },
+      true,
+    );
   }
 
   // ---- the orchestration's deadlines --------------------------------------------------------------
@@ -1077,19 +1116,42 @@ export class ActivationService {
 
   // ---- helpers ------------------------------------------------------------------------------------
 
-  /** A command of one principal: after the others of this process, retried on a lost race. */
-  private retrying<T>(principalId: string, attempt: () => Promise<T>): Promise<T> {
-    return this.queue.run(principalId.toLowerCase(), () => withRetry(attempt));
+  /**
+   * A command of one principal: after the others of this process, retried on a lost race. Each
+   * attempt gets an outbox marker reserved ahead (`reserve`: a person's command answers one round
+   * trip sooner), released if the attempt commits nothing.
+   */
+  private retrying<T>(
+    principalId: string,
+    attempt: (reservation?: MarkerReservation) => Promise<T>,
+    reserve = false,
+  ): Promise<T> {
+    const principals = this.deps.stores.principals;
+    return this.queue.run(principalId.toLowerCase(), () =>
+      withRetry(async () => {
+        const reservation = reserve ? principals.reserve(principalId) : undefined;
+        try {
+          return await attempt(reservation);
+        } finally {
+          if (reservation) principals.release(reservation);
+        }
+      }),
+    );
   }
 
-  private async commit(principalId: string, read: StoredAccess, change: Change): Promise<void> {
+  private async commit(
+    principalId: string,
+    read: StoredAccess,
+    change: Change,
+    reservation?: MarkerReservation,
+  ): Promise<void> {
     await this.deps.stores.principals.commit(principalId, {
+      reservation,
       read,
       access: change.access,
       writes: change.writes,
       audits: change.audits,
       signals: asOutbox(change.signals),
-      urgentSignals: change.urgent && asOutbox(change.urgent),
       publication: 'background',
     });
   }

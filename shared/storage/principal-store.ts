@@ -4,7 +4,7 @@
 // re-checks), the rows the change writes, and the audit outbox row.
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { DirectoryAudit } from '../audit/directory-audit';
-import type { AuditOutbox, OutboxSignal } from '../audit/outbox';
+import type { AuditOutbox, MarkerReservation, OutboxSignal } from '../audit/outbox';
 import { AccessRecord, emptyAccessRecord } from '../domain/access-record';
 import { ActivationRequest } from '../domain/activation';
 import { ScheduleRecord } from '../domain/schedules';
@@ -41,8 +41,9 @@ export interface PrincipalChange {
   writes: PrincipalWrite[];
   audits: DirectoryAudit[];
   signals?: OutboxSignal[];
-  urgentSignals?: OutboxSignal[];
   publication?: 'inline' | 'background';
+  /** The outbox marker, written ahead while the change was being decided (`reserve`). */
+  reservation?: MarkerReservation;
 }
 
 const CHUNK = 30_000; // characters per string property (64 KiB of UTF-16)
@@ -83,6 +84,15 @@ export class PrincipalStore {
   schedules(principalId: string, page: PageRequest): Promise<Page<ScheduleRecord>> {
     const filter = and(partitionIs(principalPk(principalId)), rowKeyPrefix(SCHEDULE_PREFIX));
     return queryPage(this.table, filter, page, (row) => ScheduleRecord.parse(JSON.parse(String(row.data))));
+  }
+
+  /** Starts the outbox marker of a change of this principal's partition (see AuditOutbox.reserve). */
+  reserve(principalId: string): MarkerReservation {
+    return this.outbox.reserve(this.table, principalPk(principalId));
+  }
+
+  release(reservation: MarkerReservation): void {
+    this.outbox.release(reservation);
   }
 
   /**
@@ -128,8 +138,8 @@ export class PrincipalStore {
         actions,
         audits: change.audits,
         signals: change.signals,
-        urgentSignals: change.urgentSignals,
         publication: change.publication,
+        reservation: change.reservation,
       });
     } catch (err) {
       // The guard failed (a concurrent change), or a row the change expected was gone (the same):

@@ -60,10 +60,10 @@ export class RoleManagementIndex {
     readonly table: TableClient = appTable(TableName.roleManagementIndex),
   ) {}
 
-  /** The outbox's projector: only rows of the RoleManagement table have derived rows. */
+  /** The outbox's projector: only rows of the RoleManagement table's resource partitions have derived rows. */
   readonly projector: Projector = async (tableName, refs) => {
     if (tableName !== this.primary.tableName) return;
-    for (const ref of refs) await this.sync(ref);
+    for (const ref of refs) if (this.derivedRows(ref, undefined).length > 0) await this.sync(ref);
   };
 
   /** Makes the derived rows of one primary row match it. */

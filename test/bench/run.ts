@@ -10,14 +10,14 @@ import { printTable, repoRoot, startBenchHost } from './bench-util';
 import { durableBench } from './durable-bench';
 
 async function main(): Promise<void> {
-  const azurite = await startAzurite({});
+  const azurite = await startAzurite({ countRequests: true });
   try {
     const env = { AzureWebJobsStorage: azurite.connectionString, DEVHOST_VIRTUAL_CLOCK: 'true' };
     const fixture = path.join(repoRoot, 'test', 'fixtures', 'durable-app');
     const entry = path.join(repoRoot, 'dist', 'test', 'fixtures', 'durable-app', 'index.js');
     const only = process.env.BENCH_ONLY;
     if (only === 'activation') {
-      printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite.connectionString));
+      printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite));
       return;
     }
     if (only === 'audit') {
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     );
     printTable('Durable engine (devhost, Azurite in memory)', rows);
     if (only === 'durable') return;
-    printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite.connectionString));
+    printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite));
     printTable(
       'Audit trail (devhost, Azurite in memory)',
       await auditBench(azurite.connectionString, azurite.process.pid),

@@ -53,6 +53,12 @@ describe('activation edges', () => {
       roleDefinitionId: ROLE_IDS.securityReader,
       directoryScopeId: '/',
     });
+  /** An approval as its approver sees it, once the request's publication has indexed it (just after the answer). */
+  const approvalOf = (user: DemoUserKey, approvalId: string) =>
+    eventually(async () => {
+      const res = await call(user, 'GET', `${APPROVALS}/${approvalId}`);
+      return res.status === 200 ? readJson(res) : undefined;
+    });
   const canRead = async () =>
     (await readJson(await call('alex', 'POST', '/api/v1.0/access/check', { action: ACTIONS.readSecurity })))
       .allowed;
@@ -169,7 +175,7 @@ describe('activation edges', () => {
 
     const request = await readJson(await activate());
     await statusOf(request.id, 'PendingApproval');
-    const approvalState = await readJson(await call('adele', 'GET', `${APPROVALS}/${request.approvalId}`));
+    const approvalState = await approvalOf('adele', request.approvalId);
     const step = `${APPROVALS}/${request.approvalId}/steps/${approvalState.steps[0].id}`;
     const [yes, no] = await Promise.all([
       call('adele', 'PATCH', step, { reviewResult: 'Approve', justification: 'ok' }),
@@ -240,7 +246,7 @@ describe('activation edges', () => {
       });
     const decide = async (id: string, reviewResult: 'Approve' | 'Deny') => {
       const pending = await statusOf(id, 'PendingApproval');
-      const state = await readJson(await call('adele', 'GET', `${APPROVALS}/${pending.approvalId}`));
+      const state = await approvalOf('adele', pending.approvalId);
       const step = `${APPROVALS}/${pending.approvalId}/steps/${state.steps[0].id}`;
       expect((await call('adele', 'PATCH', step, { reviewResult })).status).toBe(204);
     };
@@ -300,9 +306,9 @@ describe('activation edges', () => {
       (await readJson(await call(user, 'GET', `${APPROVALS}/filterByCurrentUser(on='approver')`))).value.map(
         (a: { id: string }) => a.id,
       );
-    expect(await inbox('adele')).toContain(request.approvalId);
+    await eventually(async () => ((await inbox('adele')).includes(request.approvalId) ? true : undefined));
     expect(await inbox('alex')).not.toContain(request.approvalId);
-    const state = await readJson(await call('adele', 'GET', `${APPROVALS}/${request.approvalId}`));
+    const state = await approvalOf('adele', request.approvalId);
     const step = `${APPROVALS}/${request.approvalId}/steps/${state.steps[0].id}`;
     expect((await call('alex', 'PATCH', step, { reviewResult: 'Approve' })).status).toBe(403);
     expect((await call('adele', 'PATCH', step, { reviewResult: 'Approve' })).status).toBe(204);

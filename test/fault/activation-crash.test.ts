@@ -33,7 +33,6 @@ const CHAT_SECRET = 'crash-test-chat-secret-0123456789';
 type Point =
   | 'afterMarker'
   | 'afterCommit'
-  | 'afterUrgentSignals'
   | 'afterAuditWritten'
   | 'afterProjected'
   | 'afterSignalled'
@@ -157,9 +156,12 @@ async function endsAs(p: Person, id: string, status: string): Promise<void> {
   check(stored === status, 'ghostRequest', `${id}: stored ${stored}, orchestration ended ${status}`);
 }
 
-/** Still running (a granted window). */
+/** Running (a granted window); it is started by the request's publication, just after the answer. */
 async function runs(id: string): Promise<void> {
-  const s = await eventually(async () => orchestration(id), 10_000).catch(() => undefined);
+  const s = await eventually(async () => {
+    const found = await orchestration(id);
+    return found?.runtimeStatus === 'Running' ? found : undefined;
+  }, 10_000).catch(() => orchestration(id));
   check(
     s?.runtimeStatus === 'Running',
     'orchestration',
@@ -246,7 +248,7 @@ function decision(
 const COMMANDS: Command[] = [
   {
     name: 'activate',
-    points: ['afterMarker', 'afterCommit', 'afterUrgentSignals', ...PUBLICATION],
+    points: EVERY,
     async prepare() {
       const p = newPerson('Activator');
       await makeEligible(p, SR);

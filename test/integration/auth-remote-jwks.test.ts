@@ -1,5 +1,5 @@
 // The production path: an Entra-style issuer whose JWKS is fetched over HTTP (here a local server).
-
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +44,8 @@ async function entraToken(kid = 'entra-key-1', audience = AUDIENCE): Promise<str
     ver: '2.0',
     amr: ['pwd', 'mfa'],
     auth_time: now - 60,
+    // Entra's token id (uti): each token is its own, as the service's verification cache assumes.
+    uti: randomUUID(),
   })
     .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
     .setIssuer(ISSUER)
