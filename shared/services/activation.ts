@@ -308,7 +308,11 @@ export class ActivationService {
             );
         }
         change.signals.unshift(startSignal(request));
-        await this.commit(actor.id, facts.access, change, reservation);
+        // A request that waits for an approver can be found by id as soon as its requester has the answer.
+        await Promise.all([
+          this.commit(actor.id, facts.access, change, reservation),
+          request.approvalId ? this.deps.stores.activations.point(target.kind, id, actor.id) : undefined,
+        ]);
         return { request, isValidationOnly: false };
       },
       true,
@@ -584,7 +588,12 @@ export class ActivationService {
     } else {
       this.moveEnd(ctx, change, holder, request, subjects, now);
     }
-    await this.commit(actor.id, read, change, reservation);
+    await Promise.all([
+      this.commit(actor.id, read, change, reservation),
+      evaluation.approvalRequired
+        ? this.deps.stores.activations.point(holder.target.kind, id, actor.id)
+        : undefined,
+    ]);
     return { request, isValidationOnly: false };
   }
 

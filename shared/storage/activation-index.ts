@@ -66,6 +66,17 @@ export class ActivationIndex {
     await this.write([...puts.values()]);
   };
 
+  /**
+   * Writes the pointer of a request right away (the projection writes it too, moments later): an
+   * approver may decide a request as soon as its requester has the answer.
+   */
+  async point(kind: Kind, requestId: string, principalId: string): Promise<void> {
+    await this.table.upsertEntity(
+      { partitionKey: partitionOf(kind), rowKey: `i|${requestId.toLowerCase()}`, principalId },
+      'Replace',
+    );
+  }
+
   // ---- queries -------------------------------------------------------------------------------
 
   /** Whose request (or activated schedule) `id` is, if the index knows it. */
