@@ -43,7 +43,7 @@ export const DEFAULT_SWEEP_GRACE_MS = 5 * 60_000;
 const PUBLISH_GROUP = 200;
 const RETRY_DELAYS_MS = [200, 1_000, 5_000];
 /** How long background publication waits for more commits to publish together. */
-const PUBLISH_WINDOW_MS = 25;
+const PUBLISH_WINDOW_MS = 50;
 
 /** A row the change touched; the projectors re-derive whatever depends on it. */
 export interface ProjectionRef {

@@ -32,6 +32,9 @@ const MAX_BATCH = 100;
 const partitionOf = (kind: Kind) => `activation:${kind}`;
 
 export class ActivationIndex {
+  /** Whose request an id is never changes: what this process has seen it keeps (a bounded map). */
+  private readonly owners = new Map<string, string>();
+
   constructor(
     private readonly primary: TableClient = appTable(TableName.roleManagement),
     readonly table: TableClient = appTable(TableName.roleManagementIndex),
@@ -71,6 +74,7 @@ export class ActivationIndex {
    * approver may decide a request as soon as its requester has the answer.
    */
   async point(kind: Kind, requestId: string, principalId: string): Promise<void> {
+    this.remember(kind, requestId, principalId);
     await this.table.upsertEntity(
       { partitionKey: partitionOf(kind), rowKey: `i|${requestId.toLowerCase()}`, principalId },
       'Replace',
@@ -82,8 +86,17 @@ export class ActivationIndex {
   /** Whose request (or activated schedule) `id` is, if the index knows it. */
   async locate(kind: Kind, id: string): Promise<string | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const known = this.owners.get(`${kind}|${id.toLowerCase()}`);
+    if (known) return known;
     const row = await getRow(this.table, partitionOf(kind), `i|${id.toLowerCase()}`);
-    return row ? String(row.principalId) : undefined;
+    if (!row) return undefined;
+    this.remember(kind, id, String(row.principalId));
+    return String(row.principalId);
+  }
+
+  private remember(kind: Kind, id: string, principalId: string): void {
+    if (this.owners.size >= 100_000) this.owners.clear();
+    this.owners.set(`${kind}|${id.toLowerCase()}`, principalId);
   }
 
   requests(kind: Kind, page: PageRequest, resourceId?: string): Promise<Page<ActivationRequest>> {
