@@ -9,9 +9,9 @@
 
 import type { DurableClient, OrchestrationContext } from 'durable-functions';
 import * as df from 'durable-functions';
-import type { Target } from '../shared/domain/schedules';
 import { type ConnectorCall, callConnector, connectorGaveUp } from '../shared/notify/connector-calls';
 import { safeMessage } from '../shared/notify/http-post';
+import type { ConnectorSignal } from '../shared/services/activation-events';
 import { retryPlan, startNotices } from './notifications';
 import { type RetryPlan, startOnce } from './start-once';
 
@@ -81,24 +81,11 @@ df.app.activity(GAVE_UP, {
 
 const instanceOf = (requestId: string, connectorId: string) => `connector-${requestId}-${connectorId}`;
 
-/** What a grant, an extension or a revoke tells the connectors the grant went to. */
-export interface ConnectorsCall {
-  action: 'grant' | 'extend' | 'revoke';
-  requestId: string;
-  principalId: string;
-  target: Target;
-  connectorIds: string[];
-  startDateTime?: string;
-  endDateTime?: string;
-  reason?: string;
-  at: string;
-}
-
 /**
  * A grant starts one sync orchestration per connector; an extension or a revoke is raised to
  * those. Starting or raising twice is harmless (a fixed instance id; a finished one is left alone).
  */
-export async function tellConnectors(client: DurableClient, call: ConnectorsCall): Promise<void> {
+export async function tellConnectors(client: DurableClient, call: ConnectorSignal): Promise<void> {
   for (const connectorId of call.connectorIds) {
     const instanceId = instanceOf(call.requestId, connectorId);
     if (call.action === 'grant') {

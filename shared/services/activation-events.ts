@@ -26,6 +26,7 @@ export type ActivationSignal =
   | { kind: 'notice'; notice: Notice }
   | { kind: 'connectors'; call: ConnectorSignal };
 
+/** What a grant, an extension or a revoke tells the grant connectors the grant went to. */
 export interface ConnectorSignal {
   action: 'grant' | 'extend' | 'revoke';
   requestId: string;

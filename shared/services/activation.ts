@@ -187,8 +187,7 @@ export class ActivationService {
     target: Target,
     retryKey: string | undefined,
   ): Promise<Outcome> {
-    if (input.principalId !== actor.id)
-      throw new ForbiddenError('A self-service request must name the caller as principalId.');
+    requireSelf(input, actor);
     const id = timeOrderedId(this.deps.now().getTime());
     return this.retrying(
       actor.id,
@@ -386,8 +385,7 @@ export class ActivationService {
     action: 'selfDeactivate' | 'adminRemove',
     retryKey: string | undefined,
   ): Promise<Outcome> {
-    if (action === 'selfDeactivate' && input.principalId !== actor.id)
-      throw new ForbiddenError('A self-service request must name the caller as principalId.');
+    if (action === 'selfDeactivate') requireSelf(input, actor);
     const principalId = input.principalId;
     const id = timeOrderedId(this.deps.now().getTime());
     return this.retrying(
@@ -398,12 +396,7 @@ export class ActivationService {
         const again = await this.previous(principalId, read.record, retryKey);
         if (again) return again;
         const holder = await this.liveHolder(principalId, read.record, target, now);
-        if (holder?.status !== 'Provisioned')
-          throw new AppError(
-            400,
-            'RoleAssignmentDoesNotExist',
-            'There is no active activation of this role to change.',
-          );
+        if (holder?.status !== 'Provisioned') throw noLiveActivation();
         const request = this.followUp(id, action, actor, input, holder, now, 'Revoked', retryKey);
         if (input.isValidationOnly) return { request, isValidationOnly: true };
         const subjects = await this.subjects(holder);
@@ -498,8 +491,7 @@ export class ActivationService {
     target: Target,
     retryKey: string | undefined,
   ): Promise<Outcome> {
-    if (input.principalId !== actor.id)
-      throw new ForbiddenError('A self-service request must name the caller as principalId.');
+    requireSelf(input, actor);
     return this.retrying(
       actor.id,
       async (reservation) => {
@@ -508,12 +500,7 @@ export class ActivationService {
         const again = await this.previous(actor.id, read.record, retryKey);
         if (again) return again;
         const holder = await this.liveHolder(actor.id, read.record, target, now);
-        if (holder?.status !== 'Provisioned')
-          throw new AppError(
-            400,
-            'RoleAssignmentDoesNotExist',
-            'There is no active activation of this role to change.',
-          );
+        if (holder?.status !== 'Provisioned') throw noLiveActivation();
         return this.extendHolder(ctx, actor, input, holder, read, retryKey, 'extend', reservation);
       },
       true,
@@ -738,10 +725,7 @@ export class ActivationService {
       actor.id,
       async (reservation) => {
         const now = this.deps.now();
-        const [read, current] = await Promise.all([
-          this.deps.stores.principals.access(actor.id),
-          this.deps.stores.principals.request(actor.id, requestId),
-        ]);
+        const [read, current] = await this.readRequest(actor.id, requestId);
         if (current?.status !== 'PendingMfa')
           throw new ConflictError(
             `The request is ${current?.status ?? 'gone'}, not waiting for MFA.`,
@@ -792,10 +776,7 @@ export class ActivationService {
 
   private async countMfaFailure(principalId: string, requestId: string): Promise<void> {
     await this.retrying(principalId, async () => {
-      const [read, current] = await Promise.all([
-        this.deps.stores.principals.access(principalId),
-        this.deps.stores.principals.request(principalId, requestId),
-      ]);
+      const [read, current] = await this.readRequest(principalId, requestId);
       if (!current?.activation.mfa) return;
       const next = changed(current, {
         activation: { mfa: { ...current.activation.mfa, failures: current.activation.mfa.failures + 1 } },
@@ -1017,10 +998,7 @@ export class ActivationService {
       actor.id,
       async (reservation) => {
         const now = this.deps.now();
-        const [read, current] = await Promise.all([
-          this.deps.stores.principals.access(actor.id),
-          this.deps.stores.principals.request(actor.id, requestId),
-        ]);
+        const [read, current] = await this.readRequest(actor.id, requestId);
         // Canceled already (a retry of this call): the first answer again, the orchestration told again.
         if (current?.status === 'Canceled') {
           await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(current, now)]));
@@ -1058,10 +1036,7 @@ export class ActivationService {
   timeOut(principalId: string, requestId: string): Promise<ActivationState> {
     return this.retrying(principalId, async () => {
       const now = this.deps.now();
-      const [read, current] = await Promise.all([
-        this.deps.stores.principals.access(principalId),
-        this.deps.stores.principals.request(principalId, requestId),
-      ]);
+      const [read, current] = await this.readRequest(principalId, requestId);
       if (!current) throw new NotFoundError(`No request ${requestId}.`);
       const state = stateOf(current);
       if (!isPending(current.status) || (state.deadline && Date.parse(state.deadline) > now.getTime()))
@@ -1091,10 +1066,7 @@ export class ActivationService {
   expire(principalId: string, requestId: string): Promise<ActivationState> {
     return this.retrying(principalId, async () => {
       const now = this.deps.now();
-      const [read, current] = await Promise.all([
-        this.deps.stores.principals.access(principalId),
-        this.deps.stores.principals.request(principalId, requestId),
-      ]);
+      const [read, current] = await this.readRequest(principalId, requestId);
       if (!current) throw new NotFoundError(`No request ${requestId}.`);
       const end = Date.parse(current.activation.endDateTime ?? '');
       if (current.status !== 'Provisioned' || end > now.getTime()) return stateOf(current);
@@ -1124,6 +1096,12 @@ export class ActivationService {
   }
 
   // ---- helpers ------------------------------------------------------------------------------------
+
+  /** The principal's record (the guard) and one of its requests, in one round trip. */
+  private readRequest(principalId: string, requestId: string) {
+    const principals = this.deps.stores.principals;
+    return Promise.all([principals.access(principalId), principals.request(principalId, requestId)]);
+  }
 
   /**
    * A command of one principal: after the others of this process, retried on a lost race. Each
@@ -1244,6 +1222,19 @@ export class ActivationService {
     ]);
     return { target, principal };
   }
+}
+
+function requireSelf(input: ScheduleRequestInput, actor: Actor): void {
+  if (input.principalId !== actor.id)
+    throw new ForbiddenError('A self-service request must name the caller as principalId.');
+}
+
+function noLiveActivation(): AppError {
+  return new AppError(
+    400,
+    'RoleAssignmentDoesNotExist',
+    'There is no active activation of this role to change.',
+  );
 }
 
 function actorOf(ctx: OperationContext): Actor {
