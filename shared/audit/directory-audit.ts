@@ -113,3 +113,27 @@ export function auditEvent(input: AuditEventInput): DirectoryAudit {
 export function initiatorId(audit: DirectoryAudit): string | undefined {
   return audit.initiatedBy.user?.id;
 }
+
+/**
+ * The rows of one change, with ids that list them in the order they happened. The audit list is
+ * newest first, and rows of the same millisecond sort by id (ascending), so among rows that share
+ * an instant the earlier event takes the larger id: "completed" then lists above "approved".
+ * Only generated time-ordered ids of the same instant are swapped among themselves.
+ */
+export function inEventOrder(rows: DirectoryAudit[]): DirectoryAudit[] {
+  const byInstant = new Map<number, number[]>();
+  rows.forEach((row, i) => {
+    const ms = idTime(row.id);
+    if (ms === undefined || ms !== Date.parse(row.activityDateTime)) return;
+    byInstant.set(ms, [...(byInstant.get(ms) ?? []), i]);
+  });
+  const out = [...rows];
+  for (const indexes of byInstant.values()) {
+    if (indexes.length < 2) continue;
+    const idsDescending = indexes.map((i) => rows[i]!.id).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    indexes.forEach((rowIndex, k) => {
+      out[rowIndex] = { ...rows[rowIndex]!, id: idsDescending[k]! };
+    });
+  }
+  return out;
+}

@@ -32,7 +32,7 @@ import { getRow, queryAll, queryPage } from '../storage/paging';
 import { detached } from '../storage/request-count';
 import { appTable, ensureTable, TableName, tableByFullName } from '../storage/tables';
 import type { AuditRepository } from './audit-repository';
-import { DirectoryAudit } from './directory-audit';
+import { DirectoryAudit, inEventOrder } from './directory-audit';
 
 export const OUTBOX_ROW_PREFIX = '~outbox|';
 const PENDING = 'pending';
@@ -200,7 +200,7 @@ export class AuditOutbox {
         throw new Error('all rows of a change must share its partition');
     }
     const signals = change.signals ?? [];
-    const audits = change.audits.map((a) => DirectoryAudit.parse(a));
+    const audits = inEventOrder(change.audits.map((a) => DirectoryAudit.parse(a)));
     const payload = {
       audits: JSON.stringify(audits),
       refs: JSON.stringify(refs),

@@ -162,10 +162,13 @@ describe("the seeds' scenario", () => {
     expect(pending.approvalId).toBe(again.id);
     expect(await allowed('alex', ACTIONS.readSecurity)).toBe(false);
     const approvals = '/api/v1.0/roleManagement/directory/roleAssignmentApprovals';
-    const inbox = await readJson(
-      await call('adele', 'GET', `${approvals}/filterByCurrentUser(on='approver')`),
-    );
-    const item = inbox.value.find((a: { id: string }) => a.id === again.approvalId);
+    // The approver's inbox is an index publication writes a moment after the answer.
+    const item = await eventually(async () => {
+      const inbox = await readJson(
+        await call('adele', 'GET', `${approvals}/filterByCurrentUser(on='approver')`),
+      );
+      return inbox.value.find((a: { id: string }) => a.id === again.approvalId);
+    });
     expect(item.steps[0].assignedToMe).toBe(true);
     const stepUrl = `${approvals}/${again.approvalId}/steps/${item.steps[0].id}`;
     expect(
@@ -207,6 +210,18 @@ describe("the seeds' scenario", () => {
       [again.id]: ['Approved', 'Expired', 'Granted', 'Requested'],
     };
     for (const [id, want] of Object.entries(expected)) expect(await steps(id, want)).toEqual(want);
+    // Newest first, in the order things happened, also where one commit wrote two rows at one instant.
+    expect((await auditRows(again.id)).map(stepName)).toEqual([
+      'Expired',
+      'Granted',
+      'Approved',
+      'Requested',
+    ]);
+    expect((await auditRows(readerRequest.id)).map(stepName)).toEqual([
+      'Deactivated',
+      'Granted',
+      'Requested',
+    ]);
     const requested = (await auditRows(purgeRequest.id)).find((r) => stepName(r) === 'Requested');
     expect(requested?.additionalDetails).toEqual(
       expect.arrayContaining([{ key: 'TicketNumber', value: 'INC-4711' }]),
