@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Usage: node dist/devhost/cli.js [--app-root DIR] [--entry FILE] [--port 7071] [--quiet]
+//        [--no-local-settings]   (ignore the app root's local.settings.json: tests bring their own settings)
 import path from 'node:path';
 import { startHost } from './host';
 
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
   const entry = arg('entry');
   const port = Number(arg('port') ?? process.env.DEVHOST_PORT ?? 7071);
   const quiet = process.argv.includes('--quiet') || /^(1|true)$/i.test(process.env.DEVHOST_QUIET ?? '');
-  const host = await startHost({ appRoot, entry: entry && path.resolve(entry), port, quiet });
+  const localSettings = !process.argv.includes('--no-local-settings');
+  const host = await startHost({ appRoot, entry: entry && path.resolve(entry), port, quiet, localSettings });
   // A machine-readable line that tests and scripts wait for.
   console.log(`DEVHOST_READY port=${host.port}`);
   const shutdown = () => {

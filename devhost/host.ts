@@ -19,6 +19,8 @@ export interface HostOptions {
   entry?: string;
   port: number;
   quiet?: boolean;
+  /** Read the app root's local.settings.json into the environment (default), as Core Tools does. */
+  localSettings?: boolean;
 }
 
 export interface RunningHost {
@@ -30,7 +32,7 @@ export interface RunningHost {
 }
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
-  applyLocalSettings(options.appRoot);
+  if (options.localSettings !== false) applyLocalSettings(options.appRoot);
   const hostJson = readHostJson(options.appRoot);
   const log = (line: string) => {
     if (!options.quiet) console.log(line);

@@ -37,6 +37,7 @@ export async function startBenchHost(options: {
     '--port',
     '0',
     '--quiet',
+    '--no-local-settings',
   ];
   if (options.entry) args.push('--entry', options.entry);
   const child: ChildProcess = spawn(process.execPath, args, {

@@ -93,6 +93,22 @@ describe('devhost HTTP and timer triggers', () => {
     expect(await readJson(res)).toEqual({ setting: 'from-local-settings', overridden: 'from-environment' });
   });
 
+  it('leaves local.settings.json out with --no-local-settings', async () => {
+    const bare = await startDevhost({
+      appRoot,
+      entry,
+      localSettings: false,
+      quiet: true,
+      env: { SAMPLE_OVERRIDDEN: 'from-environment' },
+    });
+    try {
+      const res = await fetch(`${bare.baseUrl}/api/settings`);
+      expect(await readJson(res)).toEqual({ overridden: 'from-environment' });
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('runs app.hook.appStart handlers before serving', async () => {
     expect(await readJson(await fetch(`${host.baseUrl}/api/app-start`))).toEqual({ ran: true });
   });

@@ -22,10 +22,16 @@ export interface DevhostOptions {
   env?: Record<string, string>;
   port?: number;
   quiet?: boolean;
+  /** Read the app root's local.settings.json (default: only for fixture apps, not this repo). */
+  localSettings?: boolean;
 }
 
 export async function startDevhost(options: DevhostOptions = {}): Promise<DevhostProcess> {
   const args = [path.join(repoRoot, 'dist', 'devhost', 'cli.js'), '--app-root', options.appRoot ?? repoRoot];
+  // The tests bring their own settings: a developer's local.settings.json (npm start writes one) must
+  // not change what they see. Fixture apps keep theirs (the devhost's own test reads one).
+  const ownApp = options.appRoot === undefined || options.appRoot === repoRoot;
+  if (!(options.localSettings ?? !ownApp)) args.push('--no-local-settings');
   if (options.entry) args.push('--entry', options.entry);
   args.push('--port', String(options.port ?? 0));
   if (options.quiet) args.push('--quiet');
