@@ -8,6 +8,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { now } from '../shared/clock';
+import { ARM_ROLE_DEFINITION, ARM_SCOPE } from '../shared/cloud/arm-targets';
 import { badRequest, notFound } from '../shared/http/errors';
 import { json, noContent } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
@@ -26,24 +27,63 @@ import { adminHandler } from './notify-admin';
 
 const BASE = 'v1.0/grantConnectors';
 
+const targetFields = {
+  displayName: z.string().trim().min(1).max(120),
+  roleDefinitionId: z.guid().optional(),
+  groupId: z.guid().optional(),
+};
+
 export const NewConnector = z
-  .strictObject({
-    displayName: z.string().trim().min(1).max(120),
-    roleDefinitionId: z.guid().optional(),
-    groupId: z.guid().optional(),
-    url: z.string().min(1).max(2048),
-    secret: z.string().min(16).max(256),
-  })
+  .union([
+    z.strictObject({
+      ...targetFields,
+      kind: z.literal('webhook').optional(),
+      url: z.string().min(1).max(2048),
+      secret: z.string().min(16).max(256),
+    }),
+    z.strictObject({ ...targetFields, kind: z.literal('microsoftGraphGroup'), entraGroupId: z.guid() }),
+    z.strictObject({
+      ...targetFields,
+      kind: z.literal('microsoftGraphDirectoryRole'),
+      entraRoleDefinitionId: z.guid().optional(),
+    }),
+    z.strictObject({
+      ...targetFields,
+      kind: z.literal('azureRoleAssignment'),
+      scope: z
+        .string()
+        .max(1024)
+        .regex(ARM_SCOPE, 'an ARM scope: /subscriptions/{id}[/resourceGroups/{name}[/providers/...]]'),
+      azureRoleDefinitionId: z
+        .string()
+        .max(300)
+        .regex(
+          ARM_ROLE_DEFINITION,
+          'a role definition id: [/subscriptions/{id}]/providers/Microsoft.Authorization/roleDefinitions/{id}',
+        ),
+    }),
+  ])
   .refine((c) => (c.roleDefinitionId === undefined) !== (c.groupId === undefined), {
     message: 'Give exactly one of roleDefinitionId and groupId.',
     path: ['roleDefinitionId'],
   })
+  .refine((c) => c.kind !== 'microsoftGraphGroup' || c.groupId !== undefined, {
+    message: 'A microsoftGraphGroup connector follows a group: give groupId.',
+    path: ['groupId'],
+  })
+  .refine(
+    (c) =>
+      (c.kind !== 'microsoftGraphDirectoryRole' && c.kind !== 'azureRoleAssignment') ||
+      c.roleDefinitionId !== undefined,
+    { message: 'This kind of connector follows a role: give roleDefinitionId.', path: ['roleDefinitionId'] },
+  )
   .meta({ id: 'grantConnector_input' });
 
 registerOperation({
   method: 'post',
   path: `/${BASE}`,
-  summary: 'Add a webhook grant connector for a role or group (admins)',
+  summary:
+    'Add a grant connector for a role or group (admins): a webhook, an Entra group or directory role (Microsoft Graph), or an Azure RBAC role assignment',
   tags: ['connectors'],
   requestBody: NewConnector,
   responses: { 201: 'Created (the secret is never returned)', 400: 'Bad input', 403: 'Not an admin' },
@@ -84,19 +124,36 @@ app.http('grantConnectors', {
   methods: ['GET', 'POST'],
   handler: adminHandler(async (req, callerId) => {
     if (req.method === 'GET') return json(200, { value: (await listConnectors()).map(viewOf) });
-    const input = await readJsonBody(req, NewConnector);
-    const problem = webhookUrlProblem(input.url);
-    if (problem) throw badRequest(`Invalid url: ${problem}`, [{ target: 'url', message: problem }]);
-    const target: ConnectorTarget = input.roleDefinitionId
-      ? { kind: 'role', roleDefinitionId: input.roleDefinitionId.toLowerCase() }
-      : { kind: 'group', groupId: (input.groupId ?? '').toLowerCase() };
+    const { roleDefinitionId, groupId, ...input } = await readJsonBody(req, NewConnector);
+    if (input.kind === undefined || input.kind === 'webhook') {
+      const problem = webhookUrlProblem(input.url);
+      if (problem) throw badRequest(`Invalid url: ${problem}`, [{ target: 'url', message: problem }]);
+    }
+    const target: ConnectorTarget = roleDefinitionId
+      ? { kind: 'role', roleDefinitionId: roleDefinitionId.toLowerCase() }
+      : { kind: 'group', groupId: (groupId ?? '').toLowerCase() };
     const created = await createConnector(
-      { displayName: input.displayName, target, url: input.url, secret: input.secret, createdBy: callerId },
+      {
+        ...lowerCaseIds(input),
+        displayName: input.displayName,
+        kind: input.kind ?? 'webhook',
+        target,
+        createdBy: callerId,
+      },
       now(),
     );
     return json(201, viewOf(created));
   }),
 });
+
+/** GUIDs compare case-insensitively; stored lower-case like every other id. */
+function lowerCaseIds(c: Partial<Record<string, string>>) {
+  return {
+    ...c,
+    ...(c.entraGroupId ? { entraGroupId: c.entraGroupId.toLowerCase() } : {}),
+    ...(c.entraRoleDefinitionId ? { entraRoleDefinitionId: c.entraRoleDefinitionId.toLowerCase() } : {}),
+  };
+}
 
 app.http('grantConnector', {
   route: `${BASE}/{id}`,

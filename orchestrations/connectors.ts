@@ -1,15 +1,23 @@
 // Grant connectors follow each activation, one small orchestration per request and connector:
-//   1. grant  - POST the grant to the target system, retried with back-off
+//   1. grant  - make the grant at the target system (a webhook POST, an Entra group membership or
+//               role assignment, an Azure role assignment), retried with back-off
 //   2. wait   - for the activation's revoke (raised when it ends, however it ends); each extension
-//               on the way is POSTed as the grant with its new end
-//   3. revoke - POST the revoke, retried with back-off
-// A step that still fails after the last retry raises an alert row and mails the admins; the
-// activation never waits for any of it, and access itself is decided by the store, not the target.
-// One instance per request and connector keeps grant and revoke in order at the target.
+//               on the way is passed on (webhooks hear the grant with its new end)
+//   3. revoke - undo the grant at the target, retried with back-off
+// Retries wait on durable timers, for the back-off or the target's Retry-After if longer, so a
+// throttled Graph or ARM is waited out however the host restarts meanwhile. A step that fails for
+// good (a 4xx retrying cannot fix) or after the last retry raises an alert row and mails the
+// admins; the activation never waits for any of it, and access itself is decided by the store, not
+// the target. One instance per request and connector keeps grant and revoke in order at the target.
 
 import type { DurableClient, OrchestrationContext } from 'durable-functions';
 import * as df from 'durable-functions';
-import { type ConnectorCall, callConnector, connectorGaveUp } from '../shared/notify/connector-calls';
+import {
+  type CallOutcome,
+  type ConnectorCall,
+  callConnector,
+  connectorGaveUp,
+} from '../shared/notify/connector-calls';
 import { safeMessage } from '../shared/notify/http-post';
 import type { ConnectorSignal } from '../shared/services/activation-events';
 import { retryPlan, startNotices } from './notifications';
@@ -38,19 +46,31 @@ interface ExtendSignal {
 
 const STORAGE_RETRY = new df.RetryOptions(2_000, 5);
 STORAGE_RETRY.backoffCoefficient = 2;
+const MAX_BACKOFF_MS = 10 * 60_000;
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
 df.app.orchestration(CONNECTOR_ORCHESTRATOR, function* (context: OrchestrationContext) {
   const run = context.df.getInput() as ConnectorRun;
-  const retry = new df.RetryOptions(run.retry.firstMs, run.retry.attempts);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 10 * 60_000;
+
+  function* attempt(call: ConnectorCall): Generator<df.Task, CallOutcome, unknown> {
+    try {
+      return (yield context.df.callActivity(CALL, call)) as CallOutcome;
+    } catch (err) {
+      return { kind: 'retry', reason: safeMessage(err) }; // the attempt itself failed (storage, say)
+    }
+  }
 
   function* callOrAlert(call: ConnectorCall): Generator<df.Task, string, unknown> {
-    try {
-      return (yield context.df.callActivityWithRetry(CALL, retry, call)) as string;
-    } catch (err) {
-      yield context.df.callActivityWithRetry(GAVE_UP, STORAGE_RETRY, { call, error: safeMessage(err) });
-      return 'alerted';
+    for (let tries = 1; ; tries++) {
+      const outcome = yield* attempt(call);
+      if (outcome.kind === 'done' || outcome.kind === 'skipped') return outcome.kind;
+      if (outcome.kind === 'failed' || tries >= run.retry.attempts) {
+        yield context.df.callActivityWithRetry(GAVE_UP, STORAGE_RETRY, { call, error: outcome.reason });
+        return 'alerted';
+      }
+      const backoff = Math.min(run.retry.firstMs * 2 ** (tries - 1), MAX_BACKOFF_MS);
+      const wait = Math.max(backoff, Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + wait));
     }
   }
 

@@ -14,7 +14,14 @@ const commaList = () =>
     );
 
 const Settings = z.object({
-  AzureWebJobsStorage: z.string().min(1, 'AzureWebJobsStorage must name a storage account'),
+  // The storage account: a connection string, or identity-based (shared/storage/connection.ts).
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__accountName: z
+    .string()
+    .regex(/^[a-z0-9]{3,24}$/)
+    .optional(),
+  AzureWebJobsStorage__tableServiceUri: z.url().optional(),
+  AzureWebJobsStorage__clientId: z.string().optional(),
   APP_VERSION: z.string().default('0.1.0'),
   // MFA (shared/mfa). The key is base64 of 32 random bytes; checked when TOTP is first used.
   MFA_ENCRYPTION_KEY: z.string().optional(),
@@ -67,6 +74,13 @@ const Settings = z.object({
   WEBHOOK_RETRY_FIRST_MS: z.coerce.number().int().min(10).default(5_000),
   WEBHOOK_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
+  // Cloud grant connectors (shared/cloud): where Microsoft Graph and Azure Resource Manager are (tests
+  // point them at local fakes) and, for a user-assigned managed identity, its client id. Credentials
+  // come from @azure/identity (managed identity in Azure; AZURE_TENANT_ID + AZURE_CLIENT_ID +
+  // AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH elsewhere), never from a row.
+  GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com/v1.0'),
+  ARM_BASE_URL: z.url().default('https://management.azure.com'),
+  AZURE_CLIENT_ID: z.string().optional(),
   // The outbox (shared/audit/outbox.ts): at startup, commits older than this whose publication a
   // crash interrupted are finished (0 where this host is the only writer, e.g. a test after kill -9).
   OUTBOX_STARTUP_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
@@ -103,6 +117,28 @@ function checkAuth(s: { AUTH_ISSUER?: string; AUTH_JWKS_URL?: string }, ctx: z.R
   }
 }
 
+function checkStorage(
+  s: {
+    AzureWebJobsStorage?: string;
+    AzureWebJobsStorage__accountName?: string;
+    AzureWebJobsStorage__tableServiceUri?: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (
+    !s.AzureWebJobsStorage?.trim() &&
+    !s.AzureWebJobsStorage__accountName &&
+    !s.AzureWebJobsStorage__tableServiceUri
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AzureWebJobsStorage'],
+      message:
+        'AzureWebJobsStorage must name a storage account (a connection string, or AzureWebJobsStorage__accountName)',
+    });
+  }
+}
+
 function parse<S extends z.ZodType>(schema: S): z.output<S> {
   const parsed = schema.safeParse(process.env);
   if (!parsed.success) {
@@ -116,7 +152,7 @@ let cached: Settings | undefined;
 let cachedAuth: AuthSettings | undefined;
 
 export function settings(): Settings {
-  cached ??= parse(Settings.superRefine(checkAuth));
+  cached ??= parse(Settings.superRefine(checkAuth).superRefine(checkStorage));
   return cached;
 }
 

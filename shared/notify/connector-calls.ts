@@ -1,15 +1,30 @@
-// What a grant connector's target system receives: a signed JSON POST per grant, per extension
-// (the same grant with its new end) and per revoke, with an Idempotency-Key of request id and step, so a retried call (after a timeout, say) is one
-// change on the target. The target's answer never decides access here: the service's own store
-// does, and the access check reads only that.
+// What a grant connector's target system receives for each grant, extension and revoke.
+//   webhook      a signed JSON POST per step (an extension is the same grant with its new end), with
+//                an Idempotency-Key of request id and step, so a retried call is one change there
+//   Entra, Azure the membership or role assignment is added on grant and removed on revoke
+//                (shared/cloud); an extension changes nothing there. A revoke leaves it in place
+//                while the principal still holds the role or group here by another request or a
+//                standing assignment (the later revoke removes it).
+// The target's answer never decides access here: the service's own store does, and the access
+// check reads only that.
+
 import { now } from '../clock';
+import { assignmentName, deleteRoleAssignment, putRoleAssignment } from '../cloud/arm-targets';
+import type { CloudOutcome } from '../cloud/cloud-request';
+import {
+  addToGroup,
+  assignDirectoryRole,
+  removeDirectoryRole,
+  removeFromGroup,
+} from '../cloud/graph-targets';
+import { standingAssignment, targetKey } from '../domain/access-record';
 import type { Target } from '../domain/schedules';
 import { services } from '../services';
 import { raiseAlert } from './alerts';
 import { auditDelivery } from './audit';
-import { getConnector } from './connectors';
+import { type Connector, getConnector } from './connectors';
 import { person } from './facts';
-import { DeliveryError, postSigned, safeMessage } from './http-post';
+import { postSigned, safeMessage } from './http-post';
 import type { Notice } from './notifier';
 
 export interface ConnectorCall {
@@ -40,8 +55,11 @@ const auditBase = (c: ConnectorCall) => ({
   details: { ConnectorId: c.connectorId, ConnectorAction: c.action, IdempotencyKey: idempotencyKey(c) },
 });
 
-/** One attempt; throws on failure so the durable retry tries again. */
-export async function callConnector(c: ConnectorCall): Promise<'sent' | 'skipped'> {
+/** What one attempt came to; the orchestration retries `retry` (after Retry-After, when given). */
+export type CallOutcome = { kind: 'done' } | { kind: 'skipped' } | Exclude<CloudOutcome, { kind: 'done' }>;
+
+/** One attempt at one step. */
+export async function callConnector(c: ConnectorCall): Promise<CallOutcome> {
   const connector = await getConnector(c.connectorId);
   if (!connector) {
     await auditDelivery({
@@ -51,8 +69,84 @@ export async function callConnector(c: ConnectorCall): Promise<'sent' | 'skipped
       result: 'failure',
       reason: 'The connector was deleted.',
     });
-    return 'skipped';
+    return { kind: 'skipped' };
   }
+  if (connector.kind !== 'webhook') {
+    if (c.action === 'extend') return { kind: 'done' }; // the membership or assignment has no end there
+    if (c.action === 'revoke') {
+      const holder = await stillHeldBy(c);
+      if (holder) {
+        await auditDelivery({
+          ...auditBase(c),
+          id: `${c.requestId}-connector-${c.connectorId}-${stepOf(c)}`,
+          activity: 'Grant connector revoke skipped (still held)',
+          result: 'success',
+          reason: `Still held by ${holder}; its own end removes it.`,
+        });
+        return { kind: 'done' };
+      }
+    }
+  }
+  const outcome = await deliver(connector, c);
+  if (outcome.kind !== 'done') {
+    await auditDelivery({
+      ...auditBase(c),
+      activity: `Grant connector ${c.action} attempt failed`,
+      result: 'failure',
+      reason: outcome.reason,
+    });
+    return outcome;
+  }
+  await auditDelivery({
+    ...auditBase(c),
+    id: `${c.requestId}-connector-${c.connectorId}-${stepOf(c)}`,
+    activity: `Grant connector ${c.action} delivered`,
+    result: 'success',
+    ...(outcome.note ? { reason: outcome.note } : {}),
+  });
+  return { kind: 'done' };
+}
+
+/** Another live activation of the same target, or a standing assignment of it, at this moment. */
+async function stillHeldBy(c: ConnectorCall): Promise<string | undefined> {
+  const { record } = await services().stores.principals.access(c.principalId);
+  const live = record.live[targetKey(c.target)];
+  if (live && live !== c.requestId) return `request ${live}`;
+  const standing = standingAssignment(record, c.target, now());
+  return standing ? `assignment ${standing.id}` : undefined;
+}
+
+async function deliver(connector: Connector, c: ConnectorCall): Promise<CloudOutcome> {
+  const grant = c.action !== 'revoke';
+  switch (connector.kind) {
+    case 'webhook':
+      return postToWebhook(connector, c);
+    case 'microsoftGraphGroup': {
+      const relation = c.target.kind === 'group' && c.target.accessId === 'owner' ? 'owners' : 'members';
+      const groupId = connector.entraGroupId ?? '';
+      return grant
+        ? addToGroup(groupId, c.principalId, relation)
+        : removeFromGroup(groupId, c.principalId, relation);
+    }
+    case 'microsoftGraphDirectoryRole': {
+      if (c.target.kind !== 'role')
+        return { kind: 'failed', reason: 'A directory role connector follows a role.' };
+      const roleId = connector.entraRoleDefinitionId ?? c.target.roleDefinitionId;
+      return grant
+        ? assignDirectoryRole(c.principalId, roleId, c.target.directoryScopeId)
+        : removeDirectoryRole(c.principalId, roleId, c.target.directoryScopeId);
+    }
+    case 'azureRoleAssignment': {
+      const scope = connector.scope ?? '';
+      const name = assignmentName(connector.id, c.principalId);
+      return grant
+        ? putRoleAssignment(scope, name, connector.azureRoleDefinitionId ?? '', c.principalId)
+        : deleteRoleAssignment(scope, name);
+    }
+  }
+}
+
+async function postToWebhook(connector: Connector, c: ConnectorCall): Promise<CloudOutcome> {
   const principal = await person(c.principalId);
   const payload = {
     action: c.action,
@@ -66,27 +160,14 @@ export async function callConnector(c: ConnectorCall): Promise<'sent' | 'skipped
     reason: c.reason ?? null,
   };
   try {
-    await postSigned(connector.url, connector.secret, payload, now(), {
+    await postSigned(connector.url ?? '', connector.secret ?? null, payload, now(), {
       'idempotency-key': idempotencyKey(c),
       'x-jit-event': `connector.${c.action}`,
     });
+    return { kind: 'done' };
   } catch (err) {
-    const reason = safeMessage(err);
-    await auditDelivery({
-      ...auditBase(c),
-      activity: `Grant connector ${c.action} attempt failed`,
-      result: 'failure',
-      reason,
-    });
-    throw new DeliveryError(reason);
+    return { kind: 'retry', reason: safeMessage(err) };
   }
-  await auditDelivery({
-    ...auditBase(c),
-    id: `${c.requestId}-connector-${c.connectorId}-${stepOf(c)}`,
-    activity: `Grant connector ${c.action} delivered`,
-    result: 'success',
-  });
-  return 'sent';
 }
 
 /** After the last retry: an alert row, an audit row, and the notice for the admins (returned). */

@@ -1,5 +1,9 @@
-// Grant connectors: per role or group, a target system that hears each grant and revoke as a signed
-// POST. Secrets are sealed at rest and never shown.
+// Grant connectors: per role or group, a target system that each grant and revoke reaches:
+//   webhook                      a signed POST to `url` (the secret is sealed at rest, never shown)
+//   microsoftGraphGroup          membership (or ownership) of an Entra group, `entraGroupId`
+//   microsoftGraphDirectoryRole  an Entra directory role assignment (`entraRoleDefinitionId`,
+//                                by default the role's own id: built-in roles share Entra's ids)
+//   azureRoleAssignment          an Azure RBAC role assignment at `scope` (`azureRoleDefinitionId`)
 //   JitGrantConnectors  PK = 'connector'   RK = connector id
 import { randomUUID } from 'node:crypto';
 import { odata } from '@azure/data-tables';
@@ -10,15 +14,34 @@ import { notifyTable, statusCode } from './tables';
 
 export type ConnectorTarget = { kind: 'role'; roleDefinitionId: string } | { kind: 'group'; groupId: string };
 
+export const CONNECTOR_KINDS = [
+  'webhook',
+  'microsoftGraphGroup',
+  'microsoftGraphDirectoryRole',
+  'azureRoleAssignment',
+] as const;
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
+
 export interface Connector {
   id: string;
   displayName: string;
+  kind: ConnectorKind;
   target: ConnectorTarget;
-  url: string;
-  secret: string;
+  /** webhook */
+  url?: string;
+  secret?: string;
+  /** microsoftGraphGroup */
+  entraGroupId?: string;
+  /** microsoftGraphDirectoryRole */
+  entraRoleDefinitionId?: string;
+  /** azureRoleAssignment */
+  scope?: string;
+  azureRoleDefinitionId?: string;
   createdDateTime: string;
   createdBy: string;
 }
+
+const SETTINGS = ['url', 'entraGroupId', 'entraRoleDefinitionId', 'scope', 'azureRoleDefinitionId'] as const;
 
 export type ConnectorView = Omit<Connector, 'secret'>;
 
@@ -37,10 +60,11 @@ function toEntity(c: Connector) {
     partitionKey: PK,
     rowKey: c.id,
     displayName: c.displayName,
+    kind: c.kind,
     targetKind: c.target.kind,
     targetId: targetIdOf(c.target),
-    url: c.url,
-    secretSealed: sealSecret(c.secret, `connector-secret:${c.id}`),
+    ...Object.fromEntries(SETTINGS.filter((k) => c[k] !== undefined).map((k) => [k, c[k]])),
+    ...(c.secret === undefined ? {} : { secretSealed: sealSecret(c.secret, `connector-secret:${c.id}`) }),
     createdDateTime: c.createdDateTime,
     createdBy: c.createdBy,
   };
@@ -56,8 +80,11 @@ function fromEntity(e: Record<string, unknown>): Connector {
       e.targetKind === 'group'
         ? { kind: 'group', groupId: targetId }
         : { kind: 'role', roleDefinitionId: targetId },
-    url: String(e.url),
-    secret: openSecret(String(e.secretSealed), `connector-secret:${id}`),
+    kind: (CONNECTOR_KINDS as readonly unknown[]).includes(e.kind) ? (e.kind as ConnectorKind) : 'webhook',
+    ...Object.fromEntries(SETTINGS.filter((k) => typeof e[k] === 'string').map((k) => [k, String(e[k])])),
+    ...(typeof e.secretSealed === 'string'
+      ? { secret: openSecret(e.secretSealed, `connector-secret:${id}`) }
+      : {}),
     createdDateTime: String(e.createdDateTime),
     createdBy: String(e.createdBy),
   };

@@ -1,8 +1,8 @@
 // The tables of this data layer by their base names. connection.ts applies TABLE_PREFIX (so test
 // files and side-by-side deployments get their own tables); "create on first use" runs once per
 // table and process.
-import { TableClient } from '@azure/data-tables';
-import { connectionString, options, tableClient, tableName } from './connection';
+import type { TableClient } from '@azure/data-tables';
+import { newTableClient, tableClient, tableName } from './connection';
 
 export const TableName = {
   users: 'Users',
@@ -25,7 +25,7 @@ export function appTable(base: TableBaseName): TableClient {
 
 /** A client for a table by its full name, as recorded in outbox markers (prefix already applied). */
 export function tableByFullName(fullName: string): TableClient {
-  return TableClient.fromConnectionString(connectionString(), fullName, options());
+  return newTableClient(fullName);
 }
 
 const created = new Map<string, Promise<void>>();
