@@ -27,9 +27,27 @@ const SCOPES: Record<CloudApi, string> = {
 };
 
 let credential: TokenCredential | undefined;
-/** Tests swap the process's credential (the fake managed-identity endpoint is read at creation). */
-export function useCredential(c: TokenCredential | undefined): void {
-  credential = c;
+
+// One token per API at a time: concurrent grants share the request for it, and it is reused until
+// five minutes before it expires (the credential caches too, but not across concurrent misses).
+const tokens = new Map<CloudApi, Promise<{ token: string; expiresOnTimestamp: number }>>();
+const EARLY_REFRESH_MS = 5 * 60_000;
+
+async function tokenFor(api: CloudApi): Promise<string> {
+  const cached = tokens.get(api);
+  if (cached) {
+    const t = await cached.catch(() => undefined);
+    if (t && t.expiresOnTimestamp - EARLY_REFRESH_MS > Date.now()) return t.token;
+    if (tokens.get(api) !== cached) return tokenFor(api); // another caller is fetching a new one
+  }
+  credential ??= azureCredential(settings().AZURE_CLIENT_ID);
+  const fetching = credential.getToken(SCOPES[api]).then((t) => {
+    if (!t) throw new Error('the credential gave no token');
+    return t;
+  });
+  tokens.set(api, fetching);
+  fetching.catch(() => tokens.delete(api));
+  return (await fetching).token;
 }
 
 function baseUrl(api: CloudApi): string {
@@ -49,10 +67,7 @@ export async function cloudRequest(
 ): Promise<CloudAnswer | { kind: 'unreachable'; reason: string }> {
   let token: string;
   try {
-    credential ??= azureCredential(settings().AZURE_CLIENT_ID);
-    const t = await credential.getToken(SCOPES[api]);
-    if (!t) return { kind: 'unreachable', reason: 'no token from the Azure credential' };
-    token = t.token;
+    token = await tokenFor(api);
   } catch (err) {
     return { kind: 'unreachable', reason: `no token from the Azure credential (${firstLine(err)})` };
   }

@@ -9,6 +9,7 @@
 // check reads only that.
 
 import { now } from '../clock';
+import { faultPoint } from '../fault';
 import { assignmentName, deleteRoleAssignment, putRoleAssignment } from '../cloud/arm-targets';
 import type { CloudOutcome } from '../cloud/cloud-request';
 import {
@@ -88,6 +89,7 @@ export async function callConnector(c: ConnectorCall): Promise<CallOutcome> {
     }
   }
   const outcome = await deliver(connector, c);
+  faultPoint('connector:afterTargetCall'); // the target changed; its audit row and the step's end not yet
   if (outcome.kind !== 'done') {
     await auditDelivery({
       ...auditBase(c),
