@@ -9,7 +9,6 @@
 // check reads only that.
 
 import { now } from '../clock';
-import { faultPoint } from '../fault';
 import { assignmentName, deleteRoleAssignment, putRoleAssignment } from '../cloud/arm-targets';
 import type { CloudOutcome } from '../cloud/cloud-request';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../cloud/graph-targets';
 import { standingAssignment, targetKey } from '../domain/access-record';
 import type { Target } from '../domain/schedules';
+import { faultPoint } from '../fault';
 import { services } from '../services';
 import { raiseAlert } from './alerts';
 import { auditDelivery } from './audit';
