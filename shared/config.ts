@@ -95,6 +95,19 @@ const Settings = z.object({
     .optional(),
 });
 
+/** Every app setting the code reads (the deployment template sets each: test/unit/infra.test.ts). */
+export const SETTING_NAMES = Object.keys(Settings.shape) as (keyof typeof Settings.shape)[];
+
+/** The settings that hold secrets: in Azure each is a Key Vault reference, never a value. */
+export const SECRET_SETTINGS = [
+  'MFA_ENCRYPTION_KEY',
+  'SMTP_PASSWORD',
+  'APPROVAL_LINK_KEY',
+  'APPROVAL_WEBHOOK_SECRETS',
+  'NOTIFY_ENCRYPTION_KEY',
+  'AUDIT_SEAL_KEY',
+] as const satisfies readonly (keyof typeof Settings.shape)[];
+
 const AuthSettings = Settings.pick({
   AUTH_ISSUER: true,
   AUTH_JWKS_URL: true,
@@ -140,7 +153,11 @@ function checkStorage(
 }
 
 function parse<S extends z.ZodType>(schema: S): z.output<S> {
-  const parsed = schema.safeParse(process.env);
+  // An app setting left blank (a template's optional parameter, say) means "not set".
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid settings: ${problems}`);
