@@ -18,6 +18,7 @@ import { DEMO_GROUP_ID } from '../../shared/services/demo-data';
 import { CrashHost } from '../helpers/crash-host';
 import { eventually } from '../helpers/devhost';
 import { addGroup, type FakeCloud, startFakeCloud } from '../helpers/fake-cloud';
+import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
 
 const V1 = '/api/v1.0';
 const ROLE_REQUESTS = `${V1}/roleManagement/directory/roleAssignmentScheduleRequests`;
@@ -30,6 +31,8 @@ const SCOPE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-defender`;
 const READER_ROLE = '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7';
 
 let cloud: FakeCloud;
+let smtp: SmtpSink;
+const ADMINS = 'secops@contoso.example';
 let h: CrashHost;
 let entraGroup: string;
 
@@ -67,12 +70,15 @@ async function auditActivities(requestId: string): Promise<string[]> {
 
 beforeAll(async () => {
   process.env.AzureWebJobsStorage = inject('storageConnectionString');
-  cloud = await startFakeCloud();
+  [cloud, smtp] = await Promise.all([startFakeCloud(), startSmtpSink()]);
   entraGroup = addGroup(cloud);
   h = new CrashHost(`Cloud${randomUUID().slice(0, 6)}`, {
     ...cloud.env,
     WEBHOOK_RETRY_FIRST_MS: '100',
     WEBHOOK_RETRY_ATTEMPTS: '5',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    NOTIFY_ADMIN_EMAILS: ADMINS,
   });
   await h.start();
   await send(201, 'megan', 'POST', CONNECTORS, {
@@ -98,6 +104,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
   await cloud?.stop();
+  await smtp?.stop();
 });
 
 describe('grant connectors to Microsoft Graph and Azure Resource Manager', () => {
@@ -144,6 +151,10 @@ describe('grant connectors to Microsoft Graph and Azure Resource Manager', () =>
     expect(tokenCalls.sort()).toEqual(['https://graph.microsoft.com', 'https://management.azure.com']);
     expect(cloud.problems).toEqual([]);
     expect(await send(200, 'megan', 'GET', `${V1}/grantConnectorAlerts`)).toEqual({ value: [] });
+    // Neither the tokens nor the identity endpoint's secret reach the log or the audit rows.
+    const said = `${h.host.output()}${JSON.stringify(await auditActivities(reader.id))}`;
+    expect(said).not.toMatch(/fake-[0-9a-f-]{36}/);
+    expect(said).not.toContain(cloud.env.IDENTITY_HEADER);
   });
 
   it("waits out Graph's throttling for as long as its Retry-After says", async () => {
@@ -289,6 +300,12 @@ describe('grant connectors to Microsoft Graph and Azure Resource Manager', () =>
     expect(alert).toMatchObject({ alertType: 'ConnectorGrantFailed', requestId: activation.id });
     expect(alert.error).toContain('403 Authorization_RequestDenied');
     expect(groupCalls(denied).map((c) => c.status)).toEqual([403]); // no retries of a refusal
+    const mail = await smtp.waitFor((m) => m.to.includes(ADMINS) && m.subject.startsWith('PIM: Alert:'));
+    expect(mail.subject).toBe(
+      'PIM: Alert: connector Group without permission could not grant Search and Purge PIM for Alex Wilber',
+    );
+    expect(mail.text).toContain('Authorization_RequestDenied');
+    expect(mail.raw).not.toContain('Bearer');
     await until(isMember, 'the other connector still grants');
     await send(204, 'megan', 'DELETE', `${CONNECTORS}/${connector.id}`);
     await send(201, 'alex', 'POST', GROUP_REQUESTS, groupBody('selfDeactivate'));
