@@ -27,7 +27,17 @@ export type UserClaims = z.input<typeof UserClaims>;
 export const CreateUserInput = z.strictObject({
   id: ObjectId,
   displayName: z.string().trim().min(1).max(256),
-  userPrincipalName: z.string().trim().min(1).max(256),
+  // Mail goes to it: an address (alias@domain), as Entra requires of a userPrincipalName.
+  userPrincipalName: z
+    .string()
+    .trim()
+    .max(256)
+    .regex(
+      /^[^\s@\p{Cc}]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/u,
+      {
+        message: 'userPrincipalName must be an address: alias@domain (e.g. alexw@contoso.com).',
+      },
+    ),
   jobTitle: z.string().trim().max(128).nullish(),
 });
 export type CreateUserInput = z.input<typeof CreateUserInput>;

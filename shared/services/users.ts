@@ -12,6 +12,13 @@ import { parseInput } from './validation';
 
 const SEEN_LIMIT = 10_000;
 
+function addressTaken(upn: string, holderId: string): ConflictError {
+  return new ConflictError(
+    `Another user (${holderId}) already has the userPrincipalName '${upn}'; mail for one would reach the other.`,
+    'Request_MultipleObjectsWithSameKeyValue',
+  );
+}
+
 export class UserService {
   private readonly seen = new Set<string>();
 
@@ -39,7 +46,8 @@ export class UserService {
             userPrincipalName: c.userPrincipalName,
             createdDateTime: at.toISOString(),
           };
-          await repo.create(user, this.audit(ctx, at, 'Add user', 'Add', user));
+          // The identity provider vouches for the address: it is this user's now.
+          await repo.create(user, this.audit(ctx, at, 'Add user', 'Add', user), { how: 'claim' });
           return this.remember(fingerprint, user);
         }
         if (
@@ -79,9 +87,33 @@ export class UserService {
       jobTitle: input.jobTitle ?? null,
       createdDateTime: at.toISOString(),
     };
-    if (await this.deps.stores.users.get(user.id))
+    const users = this.deps.stores.users;
+    const [existing, holder] = await Promise.all([
+      users.get(user.id),
+      users.addressHolder(user.userPrincipalName),
+    ]);
+    if (existing)
       throw new ConflictError(`User '${user.id}' already exists.`, 'Request_MultipleObjectsWithSameKeyValue');
-    await this.deps.stores.users.create(user, this.audit(ctx, at, 'Add user', 'Add', user));
+    // An address row is stale when its user has since changed address (sign-in claims): take it over.
+    const holderNow = holder && (await users.get(holder.userId));
+    const taken =
+      holderNow && holderNow.value.userPrincipalName.toLowerCase() === user.userPrincipalName.toLowerCase();
+    if (taken) throw addressTaken(user.userPrincipalName, holderNow.value.id);
+    try {
+      await users.create(
+        user,
+        this.audit(ctx, at, 'Add user', 'Add', user),
+        holder ? { how: 'takeover', etag: holder.etag } : { how: 'create' },
+      );
+    } catch (err) {
+      // Someone took the id or the address between our reads and the commit.
+      if (err instanceof ConflictError || err instanceof PreconditionFailedError)
+        throw new ConflictError(
+          `User '${user.id}' or the userPrincipalName '${user.userPrincipalName}' was just registered by someone else.`,
+          'Request_MultipleObjectsWithSameKeyValue',
+        );
+      throw err;
+    }
     return user;
   }
 

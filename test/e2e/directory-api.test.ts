@@ -109,6 +109,26 @@ describe('users', () => {
     });
     expectError(await asAdmin('POST', `${V1}/users`, { body }), 409);
     expectError(await asAdmin('POST', `${V1}/users`, { body: { ...body, id: 'not-a-guid', extra: 1 } }), 400);
+    // Nobody else may take the address (any case): mail for one would reach the other.
+    const twin = { ...body, id: randomUUID(), userPrincipalName: 'NestorW@Contoso.example' };
+    const taken = await asAdmin('POST', `${V1}/users`, { body: twin });
+    expectError(taken, 409);
+    expect(taken.body.error.message).toContain(id);
+    expectError(await api.call('alex', 'GET', `${V1}/users/${twin.id}`), 404);
+    // An address is alias@domain.
+    for (const upn of [
+      'nestor',
+      'nestor@',
+      '@contoso.example',
+      'a b@contoso.example',
+      'x@contoso',
+      'x@-bad.example',
+    ]) {
+      const bad = await asAdmin('POST', `${V1}/users`, { body: { ...twin, userPrincipalName: upn } });
+      expectError(bad, 400);
+      expect(bad.body.error.message).toContain('userPrincipalName');
+    }
+    expectError(await api.call('alex', 'GET', `${V1}/users/${twin.id}`), 404);
 
     // Anyone signed in reads users; the audit row names who added whom.
     const read = await api.call('alex', 'GET', `${V1}/users/${id}`);
