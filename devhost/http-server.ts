@@ -97,10 +97,14 @@ export class FunctionsHttpServer {
     const requestId = randomUUID();
     const body = await readBody(req);
     if (body === undefined) {
-      send(res, {
-        status: 413,
-        body: json({ error: { code: 'RequestEntityTooLarge', message: 'Body too large.' } }),
-      });
+      // The same envelope a Graph-style app answers with, so a client sees one 413 whichever limit it hit.
+      const error = {
+        code: 'RequestEntityTooLarge',
+        message: `The request body exceeds ${MAX_BODY_BYTES} bytes.`,
+        details: [],
+        innerError: { 'request-id': requestId, 'client-request-id': requestId, date: new Date().toISOString() },
+      };
+      send(res, { status: 413, headers: { 'request-id': requestId }, body: json({ error }) });
       return;
     }
     const host = req.headers.host ?? '127.0.0.1';

@@ -32,13 +32,20 @@ export class HttpError extends Error {
     /** Extra response headers, e.g. WWW-Authenticate on 401 or Retry-After on 429. */
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
-    super(message);
+    super(shortenQuoted(message));
     this.name = 'HttpError';
   }
 
   toEnvelope(innerError?: InnerError): ErrorEnvelope {
     return errorEnvelope(this.code, this.message, this.details, innerError);
   }
+}
+
+/** Messages quote what the caller sent ('<id>'); a quote longer than this is cut, so a 10,000-character id is not echoed whole. */
+const MAX_QUOTED = 100;
+
+export function shortenQuoted(message: string): string {
+  return message.replace(new RegExp(`'([^']{${MAX_QUOTED}})[^']+'`, 'g'), "'$1…'");
 }
 
 export function isHttpError(value: unknown): value is HttpError {

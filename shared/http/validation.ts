@@ -52,6 +52,8 @@ export async function readJsonBody<S extends z.ZodType>(
     if (options.emptyAs !== undefined) return parseOrThrow(schema, options.emptyAs);
     throw badRequest('A JSON request body is required.');
   }
+  // A body in another format is refused rather than guessed at (a form post parsed as JSON, say).
+  if (!isJson(req.headers.get('content-type'))) throw unsupportedMediaType(req.headers.get('content-type'));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -71,6 +73,21 @@ export function parseQuery<S extends z.ZodType>(query: URLSearchParams, schema: 
     if (!name.startsWith('$') && !(name in values)) values[name] = value;
   }
   return parseOrThrow(schema, values, 'query string');
+}
+
+/** application/json, or a +json type (application/merge-patch+json), any parameters. */
+export function isJson(contentType: string | null): boolean {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
+function unsupportedMediaType(sent: string | null): HttpError {
+  const what = sent ? `'${sent.slice(0, 80)}'` : 'no Content-Type';
+  return new HttpError(
+    415,
+    'UnsupportedMediaType',
+    `The request body must be JSON with Content-Type: application/json (got ${what}).`,
+  );
 }
 
 function tooLarge(): HttpError {

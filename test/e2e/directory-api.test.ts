@@ -90,6 +90,56 @@ describe('setup: Megan makes Isaiah a Security Reader', () => {
   });
 });
 
+describe('bodies in other formats, huge ids and huge bodies', () => {
+  const body = JSON.stringify({
+    displayName: 'Form Role',
+    rolePermissions: [{ allowedResourceActions: ['a/b/read'] }],
+  });
+  const url = `${V1}/roleManagement/directory/roleDefinitions`;
+
+  it('refuses a body that is not declared JSON with 415, and creates nothing', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const headers: Record<string, string> = type ? { 'content-type': type } : {};
+      const res = await asAdmin('POST', url, { rawBody: body, headers, omitContentType: type === undefined });
+      expectError(res, 415, 'UnsupportedMediaType');
+      expect(res.body.error.message).toContain('application/json');
+    }
+    const roles = await allPages(api, 'megan', `${url}?$top=50`);
+    expect(roles.items.map((r: { displayName: string }) => r.displayName)).not.toContain('Form Role');
+    const ok = await asAdmin('POST', url, {
+      rawBody: body,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+  });
+
+  it('echoes at most 100 characters of an id it cannot find', async () => {
+    const id = 'x'.repeat(10_000);
+    const res = await api.call('alex', 'GET', `${V1}/users/${id}`);
+    expectError(res, 404);
+    expect(res.body.error.message.length).toBeLessThan(300);
+    expect(res.body.error.message).toContain(`'${'x'.repeat(100)}…'`);
+  });
+
+  it('answers a 5 MB and a 20 MB body with the same 413 envelope', async () => {
+    const answers = [];
+    for (const mb of [5, 20]) {
+      const res = await asAdmin('POST', url, {
+        rawBody: `{"displayName":"${'y'.repeat(mb * 1024 * 1024)}"}`,
+      });
+      expect(res.status).toBe(413);
+      answers.push(res.body);
+    }
+    const shape = (b: { error: Record<string, unknown> }) => ({
+      keys: Object.keys(b.error).sort(),
+      code: b.error.code,
+      innerKeys: Object.keys(b.error.innerError as object).sort(),
+      message: String(b.error.message).replace(/\d+/g, 'N'),
+    });
+    expect(shape(answers[0])).toEqual(shape(answers[1]));
+  });
+});
+
 describe('users', () => {
   it('an admin registers a person before their first sign-in, who can then be made eligible', async () => {
     const id = randomUUID();

@@ -461,8 +461,11 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
     expect((await readJson(replay)).error.code).toBe('ReplayedRequest');
     const late = await send({ ...approve, reviewResult: 'Deny' });
     expect([late.status, late.body.error.code]).toEqual([409, 'ApprovalStepAlreadyDecided']);
-    const decision = (await auditOf(id)).find(
-      (r) => r.activityDisplayName === 'Add member to role request approved (PIM activation)',
+    // Published a moment after the answer.
+    const decision = await eventually(async () =>
+      (await auditOf(id)).find(
+        (r) => r.activityDisplayName === 'Add member to role request approved (PIM activation)',
+      ),
     );
     expect(JSON.stringify(decision)).toContain('webhook:chatops');
 

@@ -23,6 +23,8 @@ export interface CallOptions {
   /** A raw body, sent as is (fuzzing). */
   rawBody?: string;
   headers?: Record<string, string>;
+  /** Send the body with no Content-Type at all (fetch adds text/plain to a string body). */
+  omitContentType?: boolean;
   /** Sign in without MFA (default: with a fresh MFA). */
   mfa?: boolean;
 }
@@ -88,8 +90,9 @@ export async function startDirectoryHost(
       if (user) headers.authorization = `Bearer ${await tokenFor(user, options.mfa ?? true)}`;
       let body: string | undefined = options.rawBody;
       if (options.body !== undefined) body = JSON.stringify(options.body);
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${host.baseUrl}${url}`, { method, headers, body });
+      if (body !== undefined && !options.omitContentType) headers['content-type'] ??= 'application/json';
+      const sent = body !== undefined && options.omitContentType ? Buffer.from(body) : body;
+      const res = await fetch(`${host.baseUrl}${url}`, { method, headers, body: sent });
       const text = await res.text();
       let parsed: unknown = text;
       try {

@@ -160,6 +160,27 @@ describe('readJsonBody and parseQuery', () => {
     await expect(readJsonBody(req, Small)).rejects.toMatchObject({ status: 413 });
   });
 
+  it.each([
+    ['text/plain', 415],
+    ['application/x-www-form-urlencoded', 415],
+    ['application/json; charset=utf-8', 'ok'],
+    ['application/merge-patch+json', 'ok'],
+  ])('a body sent as %s: %s', async (type, expected) => {
+    const req = request('http://h/x', { method: 'POST', body: '{"a":1}', headers: { 'content-type': type } });
+    if (expected === 'ok') await expect(readJsonBody(req, Small)).resolves.toEqual({ a: 1 });
+    else
+      await expect(readJsonBody(req, Small)).rejects.toMatchObject({
+        status: 415,
+        code: 'UnsupportedMediaType',
+      });
+  });
+
+  it('cuts a long quoted value in an error message', () => {
+    const e = new HttpError(404, 'Request_ResourceNotFound', `User '${'x'.repeat(5000)}' does not exist.`);
+    expect(e.message).toBe(`User '${'x'.repeat(100)}…' does not exist.`);
+    expect(new HttpError(404, 'X', "User 'abc' does not exist.").message).toBe("User 'abc' does not exist.");
+  });
+
   it('validates query parameters other than $ options', () => {
     const q = new URLSearchParams('format=CSV&$top=3');
     expect(parseQuery(q, z.strictObject({ format: ciEnum(['csv', 'jsonl']) }))).toEqual({ format: 'csv' });

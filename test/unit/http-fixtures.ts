@@ -8,7 +8,8 @@ export function request(
   return new HttpRequest({
     method: init.method ?? 'GET',
     url,
-    headers: init.headers,
+    // A body is JSON unless the test says otherwise, as every client of this API sends it.
+    headers: init.body === undefined ? init.headers : { 'content-type': 'application/json', ...init.headers },
     body: init.body === undefined ? undefined : { string: init.body },
   });
 }
