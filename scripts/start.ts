@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { type AzuriteHandle, startAzurite } from '../devhost/azurite';
 import { applyLocalSettings } from '../devhost/settings';
+import { resetLocalState } from './reset';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -29,6 +30,12 @@ function tableServiceListening(port: number): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--fresh')) {
+    const removed = await resetLocalState(root);
+    console.log(
+      `[start] --fresh: ${removed.length > 0 ? `removed ${removed.join(', ')}` : 'no local data yet'}`,
+    );
+  }
   ensureLocalSettings();
   applyLocalSettings(root);
   let azurite: AzuriteHandle | undefined;
