@@ -83,28 +83,48 @@ export class PreconditionFailedError extends AppError {
 /** Graph's rule names, as they appear in `RoleAssignmentRequestPolicyValidationFailed` messages. */
 export type PolicyRuleFailure = 'ExpirationRule' | 'JustificationRule' | 'TicketingRule' | 'MfaRule';
 
-/** A request broke its role's (or group's) policy; the message names the failed rules as Graph does. */
+/** What the policy would accept, for messages that say the fix. */
+export interface PolicyHints {
+  /** The rule's maximum duration (ISO 8601, e.g. PT8H). */
+  maximumDuration?: string;
+  /** Whether the rule requires an end (no permanent assignment). */
+  expirationRequired?: boolean;
+}
+
+/**
+ * A request broke its role's (or group's) policy. The message starts as Graph's does (the failed
+ * rules as a JSON list, which clients parse) and then says, rule by rule, what would pass.
+ */
 export class PolicyValidationError extends AppError {
-  constructor(readonly failedRules: readonly PolicyRuleFailure[]) {
+  constructor(
+    readonly failedRules: readonly PolicyRuleFailure[],
+    hints: PolicyHints = {},
+  ) {
+    const fixes = failedRules.map((rule) => ({ target: rule, message: describeFailure(rule, hints) }));
     super(
       400,
       'RoleAssignmentRequestPolicyValidationFailed',
-      `The following policy rules failed: ${JSON.stringify(failedRules)}`,
-      failedRules.map((rule) => ({ target: rule, message: describeFailure(rule) })),
+      `The following policy rules failed: ${JSON.stringify(failedRules)}. ${fixes.map((f) => `${f.target}: ${f.message}`).join(' ')}`,
+      fixes,
     );
   }
 }
 
-function describeFailure(rule: PolicyRuleFailure): string {
+function describeFailure(rule: PolicyRuleFailure, hints: PolicyHints): string {
   switch (rule) {
-    case 'ExpirationRule':
-      return 'The requested duration is not allowed by the policy (too long, or permanent where an end is required).';
+    case 'ExpirationRule': {
+      const max = hints.maximumDuration;
+      if (!max)
+        return 'The requested duration is not allowed by the policy (too long, or permanent where an end is required).';
+      const permanent = hints.expirationRequired === false ? '' : ' and requires an end';
+      return `The policy allows at most ${max}${permanent}: ask for ${max} or less (scheduleInfo.expiration).`;
+    }
     case 'JustificationRule':
-      return 'The policy requires a justification.';
+      return 'The policy requires a justification: give one in `justification`.';
     case 'TicketingRule':
-      return 'The policy requires ticket information.';
+      return 'The policy requires ticket information: give `ticketInfo.ticketNumber` (and `ticketInfo.ticketSystem`).';
     case 'MfaRule':
-      return 'The policy requires multifactor authentication.';
+      return 'The policy requires multifactor authentication: sign in again with MFA, or enrol an authenticator (POST /api/v1.0/me/authenticators/totp) and verify its code.';
   }
 }
 

@@ -4,7 +4,7 @@
 //   End-user (activation): Expiration_EndUser_Assignment, Enablement_EndUser_Assignment,
 //                     Approval_EndUser_Assignment (requestor justification; whether approval is needed)
 import { addDuration } from './duration';
-import type { PolicyRuleFailure } from './errors';
+import type { PolicyHints, PolicyRuleFailure } from './errors';
 import {
   ApprovalRule,
   type ApprovalStage,
@@ -80,6 +80,16 @@ export function adminRequestFailures(
   const failures = new Set<PolicyRuleFailure>(enablementFailures(enablement, facts));
   if (expirationFails(expiration, facts.window)) failures.add('ExpirationRule');
   return sorted(failures);
+}
+
+/** What an admin request's expiration rule would accept, for the refusal's message. */
+export function adminRequestHints(policy: RoleManagementPolicy, level: ScheduleLevel): PolicyHints {
+  const rule = findRule(
+    policy,
+    level === 'eligibility' ? RuleId.expirationAdminEligibility : RuleId.expirationAdminAssignment,
+    ExpirationRule,
+  );
+  return rule ? { maximumDuration: rule.maximumDuration, expirationRequired: rule.isExpirationRequired } : {};
 }
 
 export interface ActivationEvaluation {

@@ -47,6 +47,7 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  type PolicyHints,
   type PolicyRuleFailure,
   PolicyValidationError,
   TooManyRequestsError,
@@ -233,8 +234,11 @@ export class ActivationService {
         // Without MFA in the token, an enrolled authenticator lets the request wait for a code.
         const waitForMfa = evaluation.mfaRequired && !actor.mfa;
         const canWait = waitForMfa && (await hasActiveTotp(actor.id));
-        failOn(evaluation.failedRules.filter((r) => r !== 'MfaRule' || !canWait));
-        if (durationMs === null) throw new PolicyValidationError(['ExpirationRule']);
+        failOn(
+          evaluation.failedRules.filter((r) => r !== 'MfaRule' || !canWait),
+          hintsOf(evaluation),
+        );
+        if (durationMs === null) throw new PolicyValidationError(['ExpirationRule'], hintsOf(evaluation));
         if (standingAssignment(facts.access.record, target, now))
           throw new AppError(400, 'RoleAssignmentExists', 'The principal already holds this role actively.');
         const approverIds = evaluation.approvalRequired
@@ -525,8 +529,11 @@ export class ActivationService {
     const policy = await this.rules.policyOf(holder.target);
     const durationMs = requestedDuration(input, now, this.rules.maximumMs(policy));
     const evaluation = this.rules.evaluate(policy, { start: now, durationMs, ...input }, true, kind);
-    failOn(evaluation.failedRules.filter((r) => r !== 'MfaRule'));
-    if (durationMs === null) throw new PolicyValidationError(['ExpirationRule']);
+    failOn(
+      evaluation.failedRules.filter((r) => r !== 'MfaRule'),
+      hintsOf(evaluation),
+    );
+    if (durationMs === null) throw new PolicyValidationError(['ExpirationRule'], hintsOf(evaluation));
     const approverIds = evaluation.approvalRequired
       ? await this.approvers(evaluation.approvalStage, actor.id, now)
       : [];
@@ -1289,6 +1296,11 @@ function requestedDuration(input: ScheduleRequestInput, start: Date, maximumMs: 
   return ms;
 }
 
-function failOn(failed: readonly PolicyRuleFailure[]): void {
-  if (failed.length > 0) throw new PolicyValidationError(failed);
+function failOn(failed: readonly PolicyRuleFailure[], hints: PolicyHints): void {
+  if (failed.length > 0) throw new PolicyValidationError(failed, hints);
+}
+
+/** An activation is always time-bound, at most the policy's maximum (or the default's). */
+function hintsOf(evaluation: { maximumMs: number }): PolicyHints {
+  return { maximumDuration: formatDurationMs(evaluation.maximumMs), expirationRequired: true };
 }

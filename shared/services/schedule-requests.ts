@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../domain/errors';
 import { defaultPolicy, type PolicyTarget, type RoleManagementPolicy } from '../domain/policy';
-import { adminRequestFailures, isTooShort } from '../domain/policy-evaluation';
+import { adminRequestFailures, adminRequestHints, isTooShort } from '../domain/policy-evaluation';
 import {
   GroupScheduleRequestInput,
   isAdminAction,
@@ -165,7 +165,7 @@ export class ScheduleRequestService {
         mfaSatisfied: actorHasMfa(ctx),
       });
       if (failed.length > 0) {
-        const error = new PolicyValidationError(failed);
+        const error = new PolicyValidationError(failed, adminRequestHints(policy, level));
         await this.auditFailure(ctx, level, input, target, now, window, error.message);
         throw error;
       }

@@ -66,7 +66,31 @@ describe('activation edges', () => {
   it('refuses activation without MFA proof when no authenticator is enrolled (MfaRule)', async () => {
     const res = await activate(false);
     expect(res.status).toBe(400);
-    expect((await readJson(res)).error.message).toContain('MfaRule');
+    const error = (await readJson(res)).error;
+    expect(error.message).toContain('MfaRule');
+    // The message says the fix, not only the rule.
+    expect(error.message).toContain('sign in again with MFA, or enrol an authenticator');
+    expect(error.details).toEqual([
+      expect.objectContaining({
+        target: 'MfaRule',
+        message: expect.stringContaining('/me/authenticators/totp'),
+      }),
+    ]);
+  });
+
+  it('names the maximum when a requested duration is too long (ExpirationRule)', async () => {
+    const res = await call('alex', 'POST', ROLE_REQUESTS, {
+      action: 'selfActivate',
+      principalId: alex,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      directoryScopeId: '/',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT9H' } },
+    });
+    expect(res.status).toBe(400);
+    const error = (await readJson(res)).error;
+    expect(error.message).toMatch(/^The following policy rules failed: \["ExpirationRule"\]\. /);
+    expect(error.message).toContain('at most PT8H');
+    expect(error.message).toContain('ask for PT8H or less');
   });
 
   it('waits for a TOTP code, locks the request after five wrong ones, and grants on a right one', async () => {

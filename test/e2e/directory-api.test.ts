@@ -970,6 +970,7 @@ describe('policies', () => {
     });
     expectError(permanent, 400, 'RoleAssignmentRequestPolicyValidationFailed');
     expect(permanent.body.error.message).toContain('ExpirationRule');
+    expect(permanent.body.error.message).toContain('at most P30D and requires an end');
     const tooLong = await eligibilityRequest({
       ...base,
       scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P31D' } },
