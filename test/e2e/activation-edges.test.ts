@@ -78,6 +78,35 @@ describe('activation edges', () => {
     ]);
   });
 
+  it('answers 400, never 500, to ids a storage key could not hold', async () => {
+    const GROUP_REQUESTS = '/api/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests';
+    for (const bad of ['a\u0001b', 'a/b', 'a#b', 'a?b', 'a\\b', 'x'.repeat(2000)]) {
+      for (const action of ['selfActivate', 'selfDeactivate', 'selfExtend']) {
+        const role = await call('alex', 'POST', ROLE_REQUESTS, {
+          action,
+          principalId: alex,
+          roleDefinitionId: bad,
+          directoryScopeId: '/',
+        });
+        expect([action, bad, role.status]).toEqual([action, bad, 400]);
+        const group = await call('alex', 'POST', GROUP_REQUESTS, {
+          action,
+          principalId: alex,
+          groupId: bad,
+          accessId: 'member',
+        });
+        expect([action, bad, group.status]).toEqual([action, bad, 400]);
+      }
+      const removal = await call('megan', 'POST', ROLE_REQUESTS, {
+        action: 'adminRemove',
+        principalId: alex,
+        roleDefinitionId: bad,
+        directoryScopeId: '/',
+      });
+      expect(['adminRemove', bad, removal.status]).toEqual(['adminRemove', bad, 400]);
+    }
+  });
+
   it('names the maximum when a requested duration is too long (ExpirationRule)', async () => {
     const res = await call('alex', 'POST', ROLE_REQUESTS, {
       action: 'selfActivate',
