@@ -86,8 +86,10 @@ import type { ActivationRules } from './activation-rules';
 import type { OperationContext } from './context';
 import type { ServiceDeps } from './deps';
 import type { DisplayNames } from './display-names';
+import { requireOtherGroupAdmin, requireOtherRoleHolder } from './last-admin';
 import { KeyedQueue, withRetry } from './retry';
 import type { ScheduleRequestService } from './schedule-requests';
+import type { Stores } from './stores';
 import { parseInput } from './validation';
 
 const MFA_TIMEOUT_MS = 15 * 60_000;
@@ -401,6 +403,7 @@ export class ActivationService {
         if (again) return again;
         const holder = await this.liveHolder(principalId, read.record, target, now);
         if (holder?.status !== 'Provisioned') throw noLiveActivation();
+        await requireNotLastAdministrator(this.deps.stores, scheduleOf(holder), now);
         const request = this.followUp(id, action, actor, input, holder, now, 'Revoked', retryKey);
         if (input.isValidationOnly) return { request, isValidationOnly: true };
         const subjects = await this.subjects(holder);
@@ -1294,6 +1297,17 @@ function requestedDuration(input: ScheduleRequestInput, start: Date, maximumMs: 
   if (ms <= maximumMs && ms < MIN_ACTIVE_DURATION_MS)
     throw new AppError(400, 'ActiveDurationTooShort', 'The activation must last at least 5 minutes.');
   return ms;
+}
+
+/** Ending a live activation follows the last-administrator rule as removing an assignment does. */
+async function requireNotLastAdministrator(
+  stores: Stores,
+  schedule: ScheduleRecord,
+  now: Date,
+): Promise<void> {
+  const t = schedule.target;
+  if (t.kind === 'role') await requireOtherRoleHolder(stores, schedule, now);
+  else await requireOtherGroupAdmin(stores, t.groupId, [schedule], now);
 }
 
 function failOn(failed: readonly PolicyRuleFailure[], hints: PolicyHints): void {

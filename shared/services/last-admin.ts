@@ -1,10 +1,14 @@
 // The last active holder of a protected role (Global Administrator, Privileged Role Administrator)
 // may not go: without one, nobody could administer PIM again. A holder is a user with an active
-// assignment of the role, or a role-assignable group with one that has an active member, so taking
-// the last member out of such a group counts as removing the role too.
+// assignment of the role (admin-assigned or a live activation), or a role-assignable group with one
+// that has an active member, so taking the last member out of such a group counts as removing the
+// role too. Live activations are read from the activation index, which publication keeps a moment
+// behind the commits: a grant made in the last moment may not count yet (the rule errs towards
+// refusing), and an activation ended in that moment may still count.
 import { LastAdministratorError } from '../domain/errors';
 import { builtInRole, PROTECTED_ROLE_IDS } from '../domain/roles';
 import { isActiveAt, type ScheduleRecord } from '../domain/schedules';
+import { allPages } from './access';
 import type { Stores } from './stores';
 
 async function activeAssignments(
@@ -13,11 +17,16 @@ async function activeAssignments(
   now: Date,
   principalId?: string,
 ): Promise<ScheduleRecord[]> {
-  const rows = await stores.roleManagement.schedules(resource, 'assignment', {
-    principalId,
-    notEndedAt: now,
-  });
-  return rows.map((r) => r.value).filter((s) => isActiveAt(s, now));
+  const [assigned, activated] = await Promise.all([
+    stores.roleManagement.schedules(resource, 'assignment', { principalId, notEndedAt: now }),
+    allPages((page) =>
+      stores.activations.schedules(resource.kind, page, { resourceId: resource.id, notEndedAt: now }),
+    ),
+  ]);
+  return [
+    ...assigned.map((r) => r.value),
+    ...activated.filter((s) => principalId === undefined || s.principalId === principalId),
+  ].filter((s) => isActiveAt(s, now));
 }
 
 /** Whether someone still holds `roleId` actively once the schedules in `without` are gone. */

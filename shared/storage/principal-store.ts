@@ -128,7 +128,9 @@ export class PrincipalStore {
       guard,
       ...change.writes.map(
         (w): TransactionAction =>
-          w.op === 'put' ? ['upsert', w.entity, 'Replace'] : ['delete', keyOf(w.entity)],
+          // A delete sends only the keys; the rest of the entity names what derives from the row
+          // (its role or group, its principal), so the projections can follow its removal.
+          w.op === 'put' ? ['upsert', w.entity, 'Replace'] : ['delete', w.entity],
       ),
     ];
     try {
@@ -191,10 +193,6 @@ function accessEntity(pk: string, record: AccessRecord): Entity {
   const e: Entity = { partitionKey: pk, rowKey: ACCESS_RK, type: 'access', revision: record.revision };
   putText(e, 'data', JSON.stringify(AccessRecord.parse(record)));
   return e;
-}
-
-function keyOf(e: Entity): Entity {
-  return { partitionKey: e.partitionKey, rowKey: e.rowKey };
 }
 
 function data(value: unknown): string {

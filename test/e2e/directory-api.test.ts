@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../shared/auth/demo-users';
 import { BuiltInRoleId } from '../../shared/domain/roles';
+import { eventually } from '../helpers/devhost';
 import {
   type ApiResponse,
   allPages,
@@ -1069,6 +1070,58 @@ describe('the last active administrator', () => {
         `${ROLE_BASE}/roleAssignmentScheduleInstances?$filter=${encodeURIComponent(`roleDefinitionId eq '${roleDefinitionId}'`)}`,
       );
       expect(holders.body.value.map((s: { principalId: string }) => s.principalId)).toEqual([second]);
+
+      // A live activation holds the role too: with Alex's, the other assignment may go, and then
+      // Alex may not deactivate (nor an admin remove his activation) until someone else holds it.
+      const eligible = await eligibilityRequest({
+        ...body(alex.id, 'adminAssign'),
+        scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P1D' } },
+      });
+      expect(eligible.status, JSON.stringify(eligible.body)).toBe(201);
+      const activation = {
+        principalId: alex.id,
+        roleDefinitionId,
+        directoryScopeId: '/',
+        justification: 'Incident 4711 needs an administrator',
+        ticketInfo: { ticketNumber: 'INC-4711', ticketSystem: 'ServiceNow' },
+      };
+      const activated = await api.call('alex', 'POST', `${ROLE_BASE}/roleAssignmentScheduleRequests`, {
+        body: {
+          ...activation,
+          action: 'selfActivate',
+          scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+        },
+      });
+      expect(activated.body.status, JSON.stringify(activated.body)).toBe('Provisioned');
+      const removedSecond = await eventually(async () => {
+        const r = await assignmentRequest(body(second, 'adminRemove')); // once the activation is indexed
+        return r.status === 201 ? r : undefined;
+      });
+      expect(removedSecond.body.status).toBe('Revoked');
+      const deactivate = () =>
+        api.call('alex', 'POST', `${ROLE_BASE}/roleAssignmentScheduleRequests`, {
+          body: { ...activation, action: 'selfDeactivate' },
+        });
+      expectError(await deactivate(), 400, 'LastActiveAdministratorAssignment');
+      expectError(
+        await assignmentRequest(body(alex.id, 'adminRemove')),
+        400,
+        'LastActiveAdministratorAssignment',
+      );
+      expect((await assignmentRequest(body(second, 'adminAssign'))).status).toBe(201);
+      const off = await deactivate();
+      expect(off.status, JSON.stringify(off.body)).toBe(201);
+      expect(off.body.status).toBe('Revoked');
+      // The lists follow a moment later (publication): then only the other assignment holds the role.
+      await eventually(async () => {
+        const now = await api.call(
+          'reader',
+          'GET',
+          `${ROLE_BASE}/roleAssignmentScheduleInstances?$filter=${encodeURIComponent(`roleDefinitionId eq '${roleDefinitionId}'`)}`,
+        );
+        const ids = now.body.value.map((s: { principalId: string }) => s.principalId);
+        return ids.length === 1 && ids[0] === second ? true : undefined;
+      });
     });
   }
 });

@@ -168,7 +168,16 @@ describe('admin request evaluation', () => {
     const e = new PolicyValidationError(['ExpirationRule', 'JustificationRule']);
     expect(e.code).toBe('RoleAssignmentRequestPolicyValidationFailed');
     expect(e.status).toBe(400);
-    expect(e.message).toBe('The following policy rules failed: ["ExpirationRule","JustificationRule"]');
+    // Graph's words first (clients parse the list), then what would pass.
+    expect(e.message).toMatch(
+      /^The following policy rules failed: \["ExpirationRule","JustificationRule"\]\. /,
+    );
+    expect(e.details.map((d) => d.target)).toEqual(['ExpirationRule', 'JustificationRule']);
+    const hinted = new PolicyValidationError(['ExpirationRule'], {
+      maximumDuration: 'P30D',
+      expirationRequired: false,
+    });
+    expect(hinted.message).toContain('at most P30D: ask for P30D or less');
   });
 });
 
