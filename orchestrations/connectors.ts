@@ -60,6 +60,16 @@ df.app.orchestration(CONNECTOR_ORCHESTRATOR, function* (context: OrchestrationCo
     }
   }
 
+  /**
+   * The first of `tasks` to finish. An event that arrived while an activity ran has completed its
+   * task already, and Task.any only notices completions that happen while it waits.
+   */
+  function* firstOf(tasks: df.Task[]): Generator<df.Task, df.Task, unknown> {
+    const done = tasks.find((t) => t.isCompleted);
+    if (done) return done;
+    return (yield context.df.Task.any(tasks)) as df.Task;
+  }
+
   function* callOrAlert(call: ConnectorCall): Generator<df.Task, string, unknown> {
     for (let tries = 1; ; tries++) {
       const outcome = yield* attempt(call);
@@ -74,19 +84,39 @@ df.app.orchestration(CONNECTOR_ORCHESTRATOR, function* (context: OrchestrationCo
     }
   }
 
-  yield* callOrAlert(run.grant);
   const revoke = context.df.waitForExternalEvent(REVOKE_EVENT);
-  for (;;) {
-    // A revoke that came while an extension was being sent has completed its task already, and
-    // Task.any only notices completions that happen while it waits.
-    if (revoke.isCompleted) break;
-    const extend = context.df.waitForExternalEvent(EXTEND_EVENT);
-    if ((yield context.df.Task.any([revoke, extend])) === revoke) break;
-    const e = extend.result as ExtendSignal;
-    yield* callOrAlert({ ...run.grant, action: 'extend', at: e.at, endDateTime: e.endDateTime });
+  // An admin's assignment has no orchestration of its own: this one keeps its start and end.
+  // (An activation's orchestration raises the revoke when it ends, however it ends.)
+  const followsAssignment = run.grant.follow === 'assignment';
+  const startsAt = followsAssignment && run.grant.startDateTime ? Date.parse(run.grant.startDateTime) : 0;
+  if (startsAt > context.df.currentUtcDateTime.getTime()) {
+    const start = context.df.createTimer(new Date(startsAt));
+    if ((yield* firstOf([revoke, start])) === revoke) {
+      start.cancel();
+      return 'removed before its start';
+    }
   }
-  const r = revoke.result as RevokeSignal;
-  yield* callOrAlert({ ...run.grant, action: 'revoke', at: r.at, reason: r.reason });
+  yield* callOrAlert(run.grant);
+  let end = followsAssignment ? run.grant.endDateTime : undefined;
+  let ending: RevokeSignal;
+  for (;;) {
+    const extend = context.df.waitForExternalEvent(EXTEND_EVENT);
+    const timer = end ? context.df.createTimer(new Date(end)) : undefined;
+    const first = yield* firstOf(timer ? [revoke, extend, timer] : [revoke, extend]);
+    if (timer && first === timer) {
+      ending = { at: end ?? '', reason: 'expired' };
+      break;
+    }
+    timer?.cancel();
+    if (first === revoke) {
+      ending = revoke.result as RevokeSignal;
+      break;
+    }
+    const e = extend.result as ExtendSignal;
+    if (followsAssignment) end = e.endDateTime || undefined;
+    yield* callOrAlert({ ...run.grant, action: 'extend', at: e.at, endDateTime: e.endDateTime || undefined });
+  }
+  yield* callOrAlert({ ...run.grant, action: 'revoke', at: ending.at, reason: ending.reason });
   return 'done';
 });
 
@@ -118,6 +148,8 @@ export async function tellConnectors(client: DurableClient, call: ConnectorSigna
         startDateTime: call.startDateTime,
         endDateTime: call.endDateTime,
         at: call.at,
+        ...(call.follow ? { follow: call.follow } : {}),
+        ...(call.scheduleId ? { scheduleId: call.scheduleId } : {}),
       };
       await startOnce(client, CONNECTOR_ORCHESTRATOR, instanceId, {
         grant,
@@ -129,7 +161,14 @@ export async function tellConnectors(client: DurableClient, call: ConnectorSigna
       call.action === 'extend'
         ? { at: call.at, endDateTime: call.endDateTime ?? '' }
         : { at: call.at, reason: call.reason ?? 'expired' };
-    // An instance that finished already (a re-run) takes it as delivered.
-    await client.raiseEvent(instanceId, call.action === 'extend' ? EXTEND_EVENT : REVOKE_EVENT, signal);
+    // An instance that finished already (a re-run) takes it as delivered. An assignment's connector
+    // added after its grant has no instance: nothing was granted there, so nothing to tell.
+    try {
+      await client.raiseEvent(instanceId, call.action === 'extend' ? EXTEND_EVENT : REVOKE_EVENT, signal);
+    } catch (err) {
+      if (call.follow === 'assignment' && err instanceof Error && /No instance with ID/.test(err.message))
+        continue;
+      throw err;
+    }
   }
 }

@@ -42,9 +42,10 @@ export async function putRoleAssignment(
   name: string,
   roleDefinitionId: string,
   principalId: string,
+  principalType: 'User' | 'Group',
 ): Promise<CloudOutcome> {
   const answer = await cloudRequest('arm', 'PUT', pathOf(scope, name), {
-    properties: { roleDefinitionId, principalId, principalType: 'User' },
+    properties: { roleDefinitionId, principalId, principalType },
   });
   if (answer.kind === 'error' && answer.status === 409 && answer.code === 'RoleAssignmentExists') {
     return { kind: 'done', note: 'already assigned' };

@@ -40,6 +40,9 @@ export interface ConnectorCall {
   reason?: string;
   /** The orchestration's time of the step. */
   at: string;
+  /** 'assignment': an admin's active assignment (its schedule `scheduleId`), whose start and end the sync keeps. */
+  follow?: 'activation' | 'assignment';
+  scheduleId?: string;
 }
 
 /** The call's step: an extension is one step per new end. */
@@ -115,7 +118,8 @@ async function stillHeldBy(c: ConnectorCall): Promise<string | undefined> {
   const live = record.live[targetKey(c.target)];
   if (live && live !== c.requestId) return `request ${live}`;
   const standing = standingAssignment(record, c.target, now());
-  return standing ? `assignment ${standing.id}` : undefined;
+  // The assignment being revoked may still be in the record (it follows a moment later): not "another".
+  return standing && standing.id !== c.scheduleId ? `assignment ${standing.id}` : undefined;
 }
 
 async function deliver(connector: Connector, c: ConnectorCall): Promise<CloudOutcome> {
@@ -141,9 +145,16 @@ async function deliver(connector: Connector, c: ConnectorCall): Promise<CloudOut
     case 'azureRoleAssignment': {
       const scope = connector.scope ?? '';
       const name = assignmentName(connector.id, c.principalId);
-      return grant
-        ? putRoleAssignment(scope, name, connector.azureRoleDefinitionId ?? '', c.principalId)
-        : deleteRoleAssignment(scope, name);
+      if (!grant) return deleteRoleAssignment(scope, name);
+      // A role-assignable group holding the role is assigned as the group it is.
+      const isGroup = (await services().stores.roleManagement.group(c.principalId)) !== undefined;
+      return putRoleAssignment(
+        scope,
+        name,
+        connector.azureRoleDefinitionId ?? '',
+        c.principalId,
+        isGroup ? 'Group' : 'User',
+      );
     }
   }
 }

@@ -37,6 +37,9 @@ export interface ConnectorSignal {
   endDateTime?: string;
   reason?: string;
   at: string;
+  /** 'assignment' for an admin's active assignment (schedule `scheduleId`); activations by default. */
+  follow?: 'activation' | 'assignment';
+  scheduleId?: string;
 }
 
 export const asOutbox = (signals: ActivationSignal[]): OutboxSignal[] => signals as unknown as OutboxSignal[];

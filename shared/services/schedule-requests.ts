@@ -5,6 +5,7 @@
 // Each request: validate -> authorize -> check the policy and the directory rules -> write the
 // schedule, the request row and the audit row in one transaction (retrying on a lost race).
 import { randomUUID } from 'node:crypto';
+import type { OutboxSignal } from '../audit/outbox';
 import {
   AppError,
   ConflictError,
@@ -31,9 +32,11 @@ import {
   sameTarget,
   type Target,
 } from '../domain/schedules';
+import { connectorIdsFor } from '../notify/connectors';
 import { requestEntity, type Stored, scheduleEntity } from '../storage/role-management-entities';
 import { resourceOfTarget } from '../storage/role-management-keys';
 import type { Head, Write } from '../storage/role-management-repository';
+import type { ConnectorSignal } from './activation-events';
 import {
   categoryOf,
   event,
@@ -59,6 +62,38 @@ interface Plan {
   schedule: ScheduleRecord;
   window: Window | null;
   requested?: ScheduleInfo | null;
+}
+
+/**
+ * An admin's active assignment reaches the role's or group's grant connectors as an activation
+ * does: a grant at its start, a new end when it is updated or extended, a revoke when it is
+ * removed or ends (the connector sync keeps the end). The sync is named by the request that made
+ * the assignment (`createdUsing`), under which its calls are audited.
+ */
+async function assignmentConnectorSignals(action: string, plan: Plan, now: Date): Promise<OutboxSignal[]> {
+  const s = plan.schedule;
+  const connectorIds = await connectorIdsFor(s.target);
+  if (connectorIds.length === 0) return [];
+  const kind =
+    action === 'adminAssign' || action === 'adminRenew'
+      ? 'grant'
+      : action === 'adminRemove'
+        ? 'revoke'
+        : 'extend';
+  const call: ConnectorSignal = {
+    action: kind,
+    requestId: s.createdUsing ?? s.id,
+    principalId: s.principalId,
+    target: s.target,
+    connectorIds,
+    startDateTime: s.startDateTime ?? undefined,
+    endDateTime: kind === 'extend' ? (s.endDateTime ?? '') : (s.endDateTime ?? undefined),
+    ...(kind === 'revoke' ? { reason: 'adminRemove' } : {}),
+    at: now.toISOString(),
+    follow: 'assignment',
+    scheduleId: s.id,
+  };
+  return [{ kind: 'connectors', call } as unknown as OutboxSignal];
 }
 
 export class ScheduleRequestService {
@@ -130,6 +165,7 @@ export class ScheduleRequestService {
       await this.deps.stores.roleManagement.commit(resource, {
         guard: head,
         writes: [plan.write, { op: 'insert', entity: requestEntity(record) }],
+        signals: level === 'assignment' ? await assignmentConnectorSignals(input.action, plan, now) : [],
         audits: [
           event(ctx, now, {
             category: categoryOf(target),
@@ -245,7 +281,8 @@ export class ScheduleRequestService {
         if (!ended) throw doesNotExist();
         const window = resolveWindow(input.scheduleInfo, now);
         await checkPolicy(window);
-        return changed(ended, window);
+        // A renewal starts the assignment's life again: its grant connectors hear of it as new.
+        return changed({ ...ended, value: { ...ended.value, createdUsing: requestId } }, window);
       }
       case 'adminRemove': {
         const current = pick((s) => isCurrentOrFuture(s, now));

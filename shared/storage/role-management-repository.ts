@@ -3,7 +3,7 @@
 // holding the head guard, the written rows and the audit outbox row.
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { DirectoryAudit } from '../audit/directory-audit';
-import type { AuditOutbox } from '../audit/outbox';
+import type { AuditOutbox, OutboxSignal } from '../audit/outbox';
 import { ConflictError, PreconditionFailedError } from '../domain/errors';
 import { Group } from '../domain/groups';
 import { type PolicyTarget, RoleManagementPolicy } from '../domain/policy';
@@ -51,6 +51,8 @@ export interface ResourceChange {
   tombstone?: boolean;
   writes: Write[];
   audits: DirectoryAudit[];
+  /** What the change owes others (grant connectors), delivered after the commit like its audit rows. */
+  signals?: OutboxSignal[];
 }
 
 export { StaleReadError };
@@ -189,6 +191,7 @@ export class RoleManagementRepository {
         partitionKey: pk,
         actions,
         audits: change.audits,
+        ...(change.signals ? { signals: change.signals } : {}),
         ...(narrowing ? { prepare: () => this.narrowAccess!(change.writes) } : {}),
       });
       return result.etags;

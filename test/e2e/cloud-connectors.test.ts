@@ -237,12 +237,93 @@ describe('grant connectors to Microsoft Graph and Azure Resource Manager', () =>
     });
     expect(rows).not.toContain('Grant connector revoke delivered');
     expect(isMember()).toBe(true);
+    // The standing assignment's own removal takes the membership away.
     await send(201, 'megan', 'POST', GROUP_REQUESTS, {
       action: 'adminRemove',
       principalId: alex,
       groupId: DEMO_GROUP_ID,
       accessId: 'member',
     });
+    await until(() => !isMember(), "the standing assignment's removal never reached the Entra group");
+  });
+
+  it("follows an admin's active assignments: from their start, to their end or removal", async () => {
+    const roleHeld = () =>
+      cloud.directoryRoles.some((r) => r.principalId === alex && r.roleDefinitionId === SR);
+    const now = await h.now();
+    // Security Reader for Alex from an hour from now, for two hours.
+    const assigned = await send(201, 'megan', 'POST', ROLE_REQUESTS, {
+      action: 'adminAssign',
+      principalId: alex,
+      roleDefinitionId: SR,
+      directoryScopeId: '/',
+      justification: 'Covering the SOC rota',
+      scheduleInfo: {
+        startDateTime: new Date(now.getTime() + 3_600_000).toISOString(),
+        expiration: { type: 'afterDuration', duration: 'PT2H' },
+      },
+    });
+    expect(assigned.status).toBe('Provisioned');
+    await h.advance('PT30M');
+    expect(roleHeld()).toBe(false); // not before its start
+    await h.advance('PT31M');
+    await until(roleHeld, 'the assignment never reached Entra ID at its start');
+    await h.advance('PT2H');
+    await until(() => !roleHeld(), 'the assignment never left Entra ID at its end');
+
+    // A permanent group membership, then its removal.
+    await send(201, 'megan', 'POST', GROUP_REQUESTS, {
+      action: 'adminAssign',
+      principalId: alex,
+      groupId: DEMO_GROUP_ID,
+      accessId: 'member',
+      justification: 'Incident responder',
+      scheduleInfo: { expiration: { type: 'noExpiration' } },
+    });
+    await until(isMember, 'the membership never reached the Entra group');
+    await send(201, 'megan', 'POST', GROUP_REQUESTS, {
+      action: 'adminRemove',
+      principalId: alex,
+      groupId: DEMO_GROUP_ID,
+      accessId: 'member',
+    });
+    await until(() => !isMember(), 'the removal never reached the Entra group');
+    const steps = await eventually(async () => {
+      const rows = await auditActivities(assigned.id);
+      return rows.includes('Grant connector revoke delivered') ? rows : undefined;
+    });
+    expect(steps).toContain('Grant connector grant delivered');
+
+    // A role-assignable group given the role is assigned as a group, in Entra ID and in Azure.
+    const group = await send(201, 'megan', 'POST', `${V1}/groups`, {
+      displayName: `SOC readers ${randomUUID().slice(0, 6)}`,
+      isAssignableToRole: true,
+    });
+    const groupAssignment = {
+      principalId: group.id,
+      roleDefinitionId: SR,
+      directoryScopeId: '/',
+      justification: 'The SOC reads alerts',
+    };
+    await send(201, 'megan', 'POST', ROLE_REQUESTS, {
+      ...groupAssignment,
+      action: 'adminAssign',
+      scheduleInfo: { expiration: { type: 'noExpiration' } },
+    });
+    const groupHeld = () =>
+      cloud.directoryRoles.some((r) => r.principalId === group.id && r.roleDefinitionId === SR) &&
+      [...cloud.armAssignments.values()].some(
+        (a) => a.principalId === group.id && a.principalType === 'Group',
+      );
+    await until(groupHeld, "the group's role never reached Entra ID and Azure");
+    await send(201, 'megan', 'POST', ROLE_REQUESTS, { ...groupAssignment, action: 'adminRemove' });
+    await until(
+      () =>
+        !cloud.directoryRoles.some((r) => r.principalId === group.id) &&
+        ![...cloud.armAssignments.values()].some((a) => a.principalId === group.id),
+      "the group's removal never reached Entra ID and Azure",
+    );
+    expect(cloud.problems).toEqual([]);
   });
 
   it("keeps an Azure role assignment made outside the service, and waits out ARM's throttling", async () => {
