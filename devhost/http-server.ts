@@ -102,7 +102,11 @@ export class FunctionsHttpServer {
         code: 'RequestEntityTooLarge',
         message: `The request body exceeds ${MAX_BODY_BYTES} bytes.`,
         details: [],
-        innerError: { 'request-id': requestId, 'client-request-id': requestId, date: new Date().toISOString() },
+        innerError: {
+          'request-id': requestId,
+          'client-request-id': requestId,
+          date: new Date().toISOString(),
+        },
       };
       send(res, { status: 413, headers: { 'request-id': requestId }, body: json({ error }) });
       return;
