@@ -1,10 +1,13 @@
 // One role management policy, and one of its rules:
 //   GET   /v1.0/policies/roleManagementPolicies/{id}                 (rules expanded; any signed-in caller)
+//   GET   /v1.0/policies/roleManagementPolicies/{id}/rules           (its rules, as Graph lists them)
+//   GET   /v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}  (one rule)
 //   PATCH /v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}  (admins; If-Match for concurrency)
 // Policy ids: DirectoryRole_{roleDefinitionId} and Group_{groupId}_{member|owner}. Lists of policies
 // and policy assignments are in policies.ts.
 import { app, type HttpRequest } from '@azure/functions';
 import { PolicyRule } from '../shared/domain/policy';
+import { notFound } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -18,6 +21,20 @@ registerOperation({
   summary: 'A role management policy with its rules',
   tags: ['policies'],
   responses: { 200: 'The policy (ETag header for If-Match)', 404: 'No such policy' },
+});
+registerOperation({
+  method: 'get',
+  path: `/${POLICY_BASE}/{id}/rules`,
+  summary: "A role management policy's rules",
+  tags: ['policies'],
+  responses: { 200: 'The rules', 404: 'No such policy' },
+});
+registerOperation({
+  method: 'get',
+  path: `/${POLICY_BASE}/{id}/rules/{ruleId}`,
+  summary: 'One rule of a role management policy',
+  tags: ['policies'],
+  responses: { 200: 'The rule (ETag header of its policy, for If-Match)', 404: 'No such policy or rule' },
 });
 registerOperation({
   method: 'patch',
@@ -38,11 +55,28 @@ app.http('roleManagementPolicyGet', {
   }),
 });
 
-app.http('roleManagementPolicyRulePatch', {
-  route: `${POLICY_BASE}/{id}/rules/{ruleId}`,
-  methods: ['PATCH'],
+app.http('roleManagementPolicyRules', {
+  route: `${POLICY_BASE}/{id}/rules`,
+  methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
+    const policy = await services().policies.get(ctx, req.params.id);
+    const context = `${req.url.split('/api/')[0]}/api/v1.0/$metadata#policies/roleManagementPolicies('${policy.value.id}')/rules`;
+    return json(200, { '@odata.context': context, value: policy.value.rules }, { ETag: policy.etag });
+  }),
+});
+
+app.http('roleManagementPolicyRule', {
+  route: `${POLICY_BASE}/{id}/rules/{ruleId}`,
+  methods: ['GET', 'PATCH'],
+  handler: httpHandler(async (req: HttpRequest, _context, info) => {
+    const ctx = await operationContext(req, info);
+    if (req.method === 'GET') {
+      const policy = await services().policies.get(ctx, req.params.id);
+      const rule = policy.value.rules.find((r) => r.id.toLowerCase() === req.params.ruleId.toLowerCase());
+      if (!rule) throw notFound(`No rule '${req.params.ruleId}' in policy '${policy.value.id}'.`);
+      return json(200, rule, { ETag: policy.etag });
+    }
     const body = await readRawBody(req);
     const { rule, etag } = await services().policies.patchRule(
       ctx,

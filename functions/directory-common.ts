@@ -25,7 +25,7 @@ addErrorMapper(appErrorToHttp);
 export async function operationContext(req: HttpRequest, info: RequestInfo): Promise<OperationContext> {
   const caller = await authenticate(req);
   const ctx = userContext(
-    { id: caller.id, displayName: caller.name || null, mfa: caller.hasFreshMfa(now()) },
+    { id: caller.id, displayName: caller.name || null, mfa: caller.hasFreshMfa(now()), acrs: caller.acrs },
     info.clientRequestId,
   );
   // Best effort: a user row only adds names to lists and audit rows; a failure must not block the call.

@@ -8,6 +8,7 @@ import type { PolicyHints, PolicyRuleFailure } from './errors';
 import {
   ApprovalRule,
   type ApprovalStage,
+  AuthenticationContextRule,
   EnablementRule,
   ExpirationRule,
   findRule,
@@ -136,6 +137,19 @@ export function activationEvaluation(
     ...(approvalRequired && setting ? { approvalStage: setting.approvalStages[0] } : {}),
     ...(expiration ? { maximumDuration: expiration.maximumDuration } : {}),
   };
+}
+
+/**
+ * The authentication context the policy requires for activation that the sign-in did not satisfy
+ * (AuthenticationContext_EndUser_Assignment: enabled, with a claim value the token's `acrs` lacks).
+ */
+export function missingAuthenticationContext(
+  policy: RoleManagementPolicy,
+  acrs: readonly string[],
+): string | undefined {
+  const rule = findRule(policy, RuleId.authenticationContextEndUserAssignment, AuthenticationContextRule);
+  if (!rule?.isEnabled || !rule.claimValue) return undefined;
+  return acrs.includes(rule.claimValue) ? undefined : rule.claimValue;
 }
 
 /** True when a time-bound window is shorter than Graph's minimum. */

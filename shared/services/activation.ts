@@ -53,7 +53,8 @@ import {
   TooManyRequestsError,
   ValidationError,
 } from '../domain/errors';
-import { MIN_ACTIVE_DURATION_MS } from '../domain/policy-evaluation';
+import type { RoleManagementPolicy } from '../domain/policy';
+import { MIN_ACTIVE_DURATION_MS, missingAuthenticationContext } from '../domain/policy-evaluation';
 import {
   GroupScheduleRequestInput,
   isAdminAction,
@@ -130,6 +131,7 @@ interface Actor {
   id: string;
   displayName: string | null;
   mfa: boolean;
+  acrs: string[];
 }
 
 export class ActivationService {
@@ -212,6 +214,7 @@ export class ActivationService {
             [],
             'PendingRoleAssignmentRequest',
           );
+        requireAuthenticationContext(facts.policy, actor);
         if (holder)
           return this.extendHolder(
             ctx,
@@ -530,6 +533,7 @@ export class ActivationService {
   ): Promise<Outcome> {
     const now = this.deps.now();
     const policy = await this.rules.policyOf(holder.target);
+    requireAuthenticationContext(policy, actor);
     const durationMs = requestedDuration(input, now, this.rules.maximumMs(policy));
     const evaluation = this.rules.evaluate(policy, { start: now, durationMs, ...input }, true, kind);
     failOn(
@@ -1249,7 +1253,12 @@ function noLiveActivation(): AppError {
 
 function actorOf(ctx: OperationContext): Actor {
   if (ctx.actor.kind !== 'user') throw new ForbiddenError('Activation is for signed-in people.');
-  return { id: ctx.actor.id, displayName: ctx.actor.displayName, mfa: ctx.actor.mfa };
+  return {
+    id: ctx.actor.id,
+    displayName: ctx.actor.displayName,
+    mfa: ctx.actor.mfa,
+    acrs: ctx.actor.acrs ?? [],
+  };
 }
 
 function systemActor(): OperationContext {
@@ -1308,6 +1317,18 @@ async function requireNotLastAdministrator(
   const t = schedule.target;
   if (t.kind === 'role') await requireOtherRoleHolder(stores, schedule, now);
   else await requireOtherGroupAdmin(stores, t.groupId, [schedule], now);
+}
+
+/** The policy's authentication context (Conditional Access) must be in the sign-in's `acrs`. */
+function requireAuthenticationContext(policy: RoleManagementPolicy, actor: Actor): void {
+  const missing = missingAuthenticationContext(policy, actor.acrs);
+  if (!missing) return;
+  throw new AppError(
+    400,
+    'RoleAssignmentRequestAcrsValidationFailed',
+    `The following policy rules failed: ["AuthenticationContextRule"]. The role's policy requires the authentication context '${missing}': sign in again satisfying it (the token's acrs claim must include '${missing}').`,
+    [{ target: 'AuthenticationContextRule', message: `acrs must include '${missing}'` }],
+  );
 }
 
 function failOn(failed: readonly PolicyRuleFailure[], hints: PolicyHints): void {

@@ -10,6 +10,8 @@ export type Actor =
       displayName: string | null;
       /** Whether the caller's sign-in proved a fresh MFA (for Enablement_Admin_* MFA rules). */
       mfa: boolean;
+      /** The authentication contexts the sign-in satisfied (the token's `acrs`). */
+      acrs?: string[];
     }
   | { kind: 'system'; name: string };
 
@@ -20,11 +22,17 @@ export interface OperationContext {
 }
 
 export function userContext(
-  user: { id: string; displayName: string | null; mfa?: boolean },
+  user: { id: string; displayName: string | null; mfa?: boolean; acrs?: string[] },
   correlationId: string = randomUUID(),
 ): OperationContext {
   return {
-    actor: { kind: 'user', id: user.id.toLowerCase(), displayName: user.displayName, mfa: user.mfa ?? false },
+    actor: {
+      kind: 'user',
+      id: user.id.toLowerCase(),
+      displayName: user.displayName,
+      mfa: user.mfa ?? false,
+      ...(user.acrs && user.acrs.length > 0 ? { acrs: user.acrs } : {}),
+    },
     correlationId,
   };
 }

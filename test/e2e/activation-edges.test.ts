@@ -107,6 +107,37 @@ describe('activation edges', () => {
     }
   });
 
+  it('requires the authentication context the policy names (acrs), and says which', async () => {
+    const rule = `${POLICY}/rules/AuthenticationContext_EndUser_Assignment`;
+    const current = await readJson(await call('megan', 'GET', rule));
+    expect(current).toMatchObject({ id: 'AuthenticationContext_EndUser_Assignment', isEnabled: false });
+    const all = await readJson(await call('alex', 'GET', `${POLICY}/rules`));
+    expect(all.value.map((r: { id: string }) => r.id)).toContain('AuthenticationContext_EndUser_Assignment');
+    expect((await call('alex', 'GET', `${POLICY}/rules/NoSuchRule`)).status).toBe(404);
+    const patched = await call('megan', 'PATCH', rule, { ...current, isEnabled: true, claimValue: 'c1' });
+    expect(patched.status).toBe(200);
+    try {
+      const body = {
+        action: 'selfActivate',
+        principalId: alex,
+        roleDefinitionId: ROLE_IDS.securityReader,
+        directoryScopeId: '/',
+      };
+      const refused = await call('alex', 'POST', ROLE_REQUESTS, body);
+      expect(refused.status).toBe(400);
+      const error = (await readJson(refused)).error;
+      expect(error.code).toBe('RoleAssignmentRequestAcrsValidationFailed');
+      expect(error.message).toContain("authentication context 'c1'");
+      const other = await seeds.call('alex', 'POST', ROLE_REQUESTS, body, true, { acrs: ['c2'] });
+      expect(other.status).toBe(400);
+      const ok = await seeds.call('alex', 'POST', ROLE_REQUESTS, body, true, { acrs: ['c1'] });
+      expect(ok.status).toBe(201);
+      expect((await deactivate()).status).toBe(201);
+    } finally {
+      expect((await call('megan', 'PATCH', rule, { ...current, isEnabled: false })).status).toBe(200);
+    }
+  });
+
   it('names the maximum when a requested duration is too long (ExpirationRule)', async () => {
     const res = await call('alex', 'POST', ROLE_REQUESTS, {
       action: 'selfActivate',

@@ -559,6 +559,24 @@ export const MATRIX: readonly MatrixRow[] = [
     }),
   },
   {
+    method: 'GET',
+    route: 'v1.0/policies/roleManagementPolicies/{id}/rules',
+    expect: signedIn(200),
+    request: (ctx) => ({
+      path: api(`v1.0/policies/roleManagementPolicies/DirectoryRole_${ctx.fx.eligibleRole}/rules`),
+    }),
+  },
+  {
+    method: 'GET',
+    route: 'v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}',
+    expect: signedIn(200),
+    request: (ctx) => ({
+      path: api(
+        `v1.0/policies/roleManagementPolicies/DirectoryRole_${ctx.fx.eligibleRole}/rules/Expiration_EndUser_Assignment`,
+      ),
+    }),
+  },
+  {
     method: 'PATCH',
     route: 'v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}',
     note: 'Expiration_EndUser_Assignment',

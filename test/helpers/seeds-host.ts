@@ -9,7 +9,14 @@ import { type DevhostProcess, readJson, startDevhost } from './devhost';
 
 export interface SeedsHost {
   host: DevhostProcess;
-  call(user: DemoUserKey, method: string, url: string, body?: unknown, mfa?: boolean): Promise<Response>;
+  call(
+    user: DemoUserKey,
+    method: string,
+    url: string,
+    body?: unknown,
+    mfa?: boolean,
+    claims?: Record<string, unknown>,
+  ): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -30,9 +37,9 @@ export async function startSeedsHost(prefix: string, env: Record<string, string>
   });
   return {
     host,
-    async call(user, method, url, body, mfa = true) {
+    async call(user, method, url, body, mfa = true, claims) {
       const { now } = await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`));
-      const token = await mintDevToken(user, { mfa, keyDir, at: new Date(now) });
+      const token = await mintDevToken(user, { mfa, keyDir, at: new Date(now), claims });
       return fetch(`${host.baseUrl}${url}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
