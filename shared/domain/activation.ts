@@ -56,7 +56,8 @@ export type ActivationDetails = z.infer<typeof ActivationDetails>;
 export const ActivationRequest = ScheduleRequestRecord.extend({ activation: ActivationDetails });
 export type ActivationRequest = z.infer<typeof ActivationRequest>;
 
-export const PENDING: readonly RequestStatus[] = ['PendingMfa', 'PendingApproval'];
+/** Waiting for MFA, an approver, or (ScheduleCreated, Graph's word) a start in the future. */
+export const PENDING: readonly RequestStatus[] = ['PendingMfa', 'PendingApproval', 'ScheduleCreated'];
 export const FINAL: readonly RequestStatus[] = [
   'Denied',
   'Canceled',
@@ -81,7 +82,7 @@ export interface ActivationState {
   revision: number;
   /** The end of the granted window. */
   endDateTime: string | null;
-  /** Until when a pending step may wait (MFA or approval). */
+  /** Until when a pending step may wait (MFA or approval), or when a scheduled one starts. */
   deadline: string | null;
 }
 
@@ -97,7 +98,9 @@ export function stateOf(r: ActivationRequest): ActivationState {
         ? (a.mfa?.deadline ?? null)
         : r.status === 'PendingApproval'
           ? (a.approval?.expiresDateTime ?? null)
-          : null,
+          : r.status === 'ScheduleCreated'
+            ? (r.scheduleInfo?.startDateTime ?? null)
+            : null,
   };
 }
 

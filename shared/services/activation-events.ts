@@ -133,6 +133,7 @@ export function connectorSignals(
 export type AuditStep =
   | 'Requested'
   | 'Granted'
+  | 'Scheduled'
   | 'MfaVerified'
   | 'Approved'
   | 'Denied'
@@ -150,6 +151,7 @@ export type AuditStep =
 const STEPS: Record<AuditStep, { activity: string; operation: OperationType; failure?: boolean }> = {
   Requested: { activity: 'Add {who} to {kind} requested (PIM activation)', operation: 'Add' },
   Granted: { activity: 'Add {who} to {kind} completed (PIM activation)', operation: 'Assign' },
+  Scheduled: { activity: 'Add {who} to {kind} scheduled (PIM activation)', operation: 'Other' },
   MfaVerified: { activity: 'Add {who} to {kind} request MFA verified (PIM activation)', operation: 'Other' },
   Approved: { activity: 'Add {who} to {kind} request approved (PIM activation)', operation: 'Other' },
   Denied: {

@@ -339,6 +339,17 @@ export class ActivationService {
     now: Date,
     extra: { groupRoles?: GroupRolesCopy; connectorIds: string[] },
   ): ActivationRequest {
+    // A start in the future: nothing is granted yet; the orchestration grants at the start.
+    if (startsLater(request, now)) {
+      const scheduled = changed(request, { status: 'ScheduleCreated' });
+      change.writes.push({ op: 'put', entity: requestEntity(scheduled) });
+      change.audits.push(
+        activationAudit(ctx, now, 'Scheduled', scheduled, subjects, {
+          StartDateTime: scheduled.scheduleInfo?.startDateTime ?? '',
+        }),
+      );
+      return scheduled;
+    }
     const end = new Date(now.getTime() + request.activation.durationMs).toISOString();
     const granted = changed(request, {
       status: 'Provisioned',
@@ -1055,6 +1066,21 @@ export class ActivationService {
       const state = stateOf(current);
       if (!isPending(current.status) || (state.deadline && Date.parse(state.deadline) > now.getTime()))
         return state;
+      if (current.status === 'ScheduleCreated') {
+        // Its start came: granted now, for its duration from here.
+        const change: Change = { access: read.record, writes: [], audits: [], signals: [] };
+        const subjects = await this.subjects(current);
+        const granted = this.grant(
+          systemActor(),
+          change,
+          current,
+          subjects,
+          now,
+          await this.grantExtras(current.target),
+        );
+        await this.commit(principalId, read, change);
+        return stateOf(granted);
+      }
       const next = changed(current, {
         status: 'TimedOut',
         completedDateTime: now.toISOString(),
@@ -1280,6 +1306,12 @@ function scheduleOf(r: ActivationRequest): ScheduleRecord {
     modifiedDateTime: r.activation.grantedDateTime ?? r.createdDateTime,
     createdUsing: r.id,
   };
+}
+
+/** Whether the request asked for a start still ahead (a second's slack for clocks and round trips). */
+function startsLater(r: ActivationRequest, now: Date): boolean {
+  const start = Date.parse(r.scheduleInfo?.startDateTime ?? '');
+  return Number.isFinite(start) && start > now.getTime() + 1000;
 }
 
 function requestedStart(input: ScheduleRequestInput, now: Date): Date {

@@ -138,6 +138,46 @@ describe('activation edges', () => {
     }
   });
 
+  it('grants a future start at that start (ScheduleCreated until then), and cancels one still waiting', async () => {
+    const hostNow = async () =>
+      new Date((await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`))).now);
+    const advance = (by: string) =>
+      fetch(`${host.baseUrl}/admin/devhost/clock`, {
+        method: 'POST',
+        body: JSON.stringify({ advanceBy: by }),
+      });
+    const later = async (duration: string) => ({
+      action: 'selfActivate',
+      principalId: alex,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      directoryScopeId: '/',
+      scheduleInfo: {
+        startDateTime: new Date((await hostNow()).getTime() + 3_600_000).toISOString(),
+        expiration: { type: 'afterDuration', duration },
+      },
+    });
+    const scheduled = await readJson(await call('alex', 'POST', ROLE_REQUESTS, await later('PT2H')));
+    expect(scheduled.status).toBe('ScheduleCreated');
+    expect(await canRead()).toBe(false);
+    await advance('PT50M');
+    expect(await canRead()).toBe(false); // not a minute before its start
+    await advance('PT11M');
+    const granted = await statusOf(scheduled.id, 'Provisioned');
+    expect(await canRead()).toBe(true);
+    expect(Date.parse(granted.completedDateTime)).toBeGreaterThanOrEqual(
+      Date.parse(scheduled.scheduleInfo.startDateTime),
+    );
+    expect((await deactivate()).status).toBe(201);
+    await eventually(async () => ((await canRead()) === false ? true : undefined));
+
+    const waiting = await readJson(await call('alex', 'POST', ROLE_REQUESTS, await later('PT1H')));
+    expect(waiting.status).toBe('ScheduleCreated');
+    expect((await call('alex', 'POST', `${ROLE_REQUESTS}/${waiting.id}/cancel`)).status).toBe(204);
+    await advance('PT2H');
+    await statusOf(waiting.id, 'Canceled');
+    expect(await canRead()).toBe(false);
+  });
+
   it('names the maximum when a requested duration is too long (ExpirationRule)', async () => {
     const res = await call('alex', 'POST', ROLE_REQUESTS, {
       action: 'selfActivate',
@@ -166,7 +206,7 @@ describe('activation edges', () => {
         timestamp: Date.parse((await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`))).now),
       });
     expect(
-      (await call('alex', 'POST', '/api/v1.0/me/authenticators/totp/confirm', { otp: totp.generate() }))
+      (await call('alex', 'POST', '/api/v1.0/me/authenticators/totp/confirm', { otp: await hostCode() }))
         .status,
     ).toBe(204);
 
