@@ -5,6 +5,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { now } from '../clock';
 import { settings } from '../config';
+import { services } from '../services';
+import { protectedRoleHolderIds } from '../services/last-admin';
 import { linksConfigured, linkUrl, mintLinkToken } from './approval-links';
 import { auditDelivery } from './audit';
 import { gatherFacts, type NoticeFacts, person } from './facts';
@@ -47,11 +49,17 @@ export function deliveryId(job: Pick<DeliveryJob, 'noticeKey' | 'delivery'>): st
   );
 }
 
+/**
+ * The admins' addresses: NOTIFY_ADMIN_EMAILS when set; else, as Entra does, whoever holds Global
+ * Administrator or Privileged Role Administrator now (assigned or activated), and the bootstrap admins.
+ */
 async function adminEmails(): Promise<string[]> {
   const listed = settings().NOTIFY_ADMIN_EMAILS;
   if (listed.length > 0) return listed;
-  const admins = await Promise.all(settings().BOOTSTRAP_ADMIN_IDS.map(person));
-  return admins.map((a) => a.email).filter((e): e is string => e !== null);
+  const holders = await protectedRoleHolderIds(services().stores, now());
+  const ids = [...new Set([...settings().BOOTSTRAP_ADMIN_IDS, ...holders])];
+  const admins = await Promise.all(ids.map(person));
+  return [...new Set(admins.map((a) => a.email).filter((e): e is string => e !== null))];
 }
 
 export async function planNotice(notice: Notice): Promise<{ facts: NoticeFacts; deliveries: Delivery[] }> {
@@ -66,6 +74,12 @@ export async function planNotice(notice: Notice): Promise<{ facts: NoticeFacts; 
         for (const approver of facts.approval?.approvers ?? []) {
           // Nobody approves their own request, so the requester never gets decision links.
           if (!approver.email || approver.id.toLowerCase() === facts.principal.id.toLowerCase()) continue;
+          // The outcome goes to the other approvers: the one who decided knows it.
+          if (
+            notice.event !== 'activationRequested' &&
+            approver.id.toLowerCase() === facts.by?.id.toLowerCase()
+          )
+            continue;
           deliveries.push({ channel: 'mail', audience, to: [approver.email], approverId: approver.id });
         }
       } else if (audience === 'requester') {
@@ -92,7 +106,8 @@ function emptyFacts(notice: Notice): NoticeFacts {
 }
 
 async function links(f: NoticeFacts, approverId: string | undefined): Promise<DecisionLinks | undefined> {
-  if (!approverId || !f.approval || !linksConfigured()) return undefined;
+  // Only a request still waiting carries decision links; an outcome mail to an approver does not.
+  if (f.event !== 'activationRequested' || !approverId || !f.approval || !linksConfigured()) return undefined;
   const claims = { approverId, approvalId: f.approval.id, stepId: f.approval.stepId };
   const expires = new Date(f.approval.expiresDateTime);
   return {

@@ -9,11 +9,12 @@ import { services } from '../services';
 import type { Notice } from './notifier';
 import { notifyTable, statusCode } from './tables';
 
-const ELIGIBILITY = /^(Add|Remove) eligible (member|owner) (to|from) (role|group) in PIM completed/;
+// Eligibility and active (standing) assignments an admin made or removed; activations say "(PIM activation)".
+const ELIGIBILITY = /^(Add|Remove) (eligible )?(member|owner) (to|from) (role|group) in PIM completed/;
 
 const detail = (a: DirectoryAudit, key: string) => a.additionalDetails.find((d) => d.key === key)?.value;
 
-/** The notice an audit row stands for, if it is an eligibility assigned or removed by an admin. */
+/** The notice an audit row stands for, if it is an eligibility or active assignment an admin added or removed. */
 export function eligibilityNotice(a: DirectoryAudit): Notice | undefined {
   const m = ELIGIBILITY.exec(a.activityDisplayName);
   if (!m || a.result !== 'success') return undefined;
@@ -27,7 +28,13 @@ export function eligibilityNotice(a: DirectoryAudit): Notice | undefined {
       : { kind: 'group', groupId: object.id, accessId: access === 'owner' ? 'owner' : 'member' };
   const end = detail(a, 'EndDateTime');
   return {
-    event: m[1] === 'Add' ? 'eligibilityAssigned' : 'eligibilityRemoved',
+    event: m[2]
+      ? m[1] === 'Add'
+        ? 'eligibilityAssigned'
+        : 'eligibilityRemoved'
+      : m[1] === 'Add'
+        ? 'assignmentAssigned'
+        : 'assignmentRemoved',
     subjectId: detail(a, 'RequestId') ?? a.id,
     principalId: principal.id,
     targetDisplayName: object.displayName ?? object.id,

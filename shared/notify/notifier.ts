@@ -1,5 +1,6 @@
 // One interface for every lifecycle notice (activation requested, approved, denied, activated,
-// expiring soon, deactivated, expired, revoked, eligibility changes, a connector that gave up).
+// expiring soon, deactivated, expired, revoked, eligibility and active assignment changes by admins,
+// a connector that gave up).
 // Mail and webhook channels sit behind it (./channels); with none configured notices are logged.
 // A failing channel never throws into a grant or a revoke: send() reports, it does not fail.
 import type { Target } from '../domain/schedules';
@@ -7,6 +8,8 @@ import type { Target } from '../domain/schedules';
 export type NoticeEvent =
   | 'eligibilityAssigned'
   | 'eligibilityRemoved'
+  | 'assignmentAssigned'
+  | 'assignmentRemoved'
   | 'activationRequested'
   | 'approved'
   | 'denied'
@@ -20,6 +23,8 @@ export type NoticeEvent =
 export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'eligibilityAssigned',
   'eligibilityRemoved',
+  'assignmentAssigned',
+  'assignmentRemoved',
   'activationRequested',
   'approved',
   'denied',

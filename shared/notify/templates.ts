@@ -22,9 +22,13 @@ export interface DecisionLinks {
 export const AUDIENCES: Record<NoticeEvent, readonly Audience[]> = {
   eligibilityAssigned: ['requester', 'admins'],
   eligibilityRemoved: ['requester', 'admins'],
+  // An admin's active (standing) assignment: the person, and the admins as an alert.
+  assignmentAssigned: ['requester', 'admins'],
+  assignmentRemoved: ['requester', 'admins'],
   activationRequested: ['approver'],
-  approved: ['requester'],
-  denied: ['requester'],
+  // Approvers learn the outcome of a request they were asked about.
+  approved: ['requester', 'approver'],
+  denied: ['requester', 'approver'],
   activated: ['requester', 'admins'],
   expiringSoon: ['requester'],
   deactivated: ['requester'],
@@ -49,9 +53,13 @@ function subjectOf(f: NoticeFacts, audience: Audience): string {
     case 'activationRequested':
       return `Approval needed: ${who} requests ${role}`;
     case 'approved':
-      return `Your request for ${role} was approved`;
+      return audience === 'approver'
+        ? `${who}'s request for ${role} was approved by ${nameOf(f.by)}`
+        : `Your request for ${role} was approved`;
     case 'denied':
-      return `Your request for ${role} was denied`;
+      return audience === 'approver'
+        ? `${who}'s request for ${role} was denied by ${nameOf(f.by)}`
+        : `Your request for ${role} was denied`;
     case 'activated':
       return audience === 'admins'
         ? `${who} activated ${role}`
@@ -70,6 +78,14 @@ function subjectOf(f: NoticeFacts, audience: Audience): string {
       return audience === 'admins'
         ? `${who} is no longer eligible for ${role}`
         : `You are no longer eligible for ${role}`;
+    case 'assignmentAssigned':
+      return audience === 'admins'
+        ? `Alert: ${who} was assigned ${role} (active, outside activation)`
+        : `You were assigned ${role} (active)`;
+    case 'assignmentRemoved':
+      return audience === 'admins'
+        ? `${who} no longer has the active assignment of ${role}`
+        : `Your active assignment of ${role} was removed`;
     case 'connectorFailed':
       return `Alert: connector ${f.connector?.displayName ?? ''} could not ${f.connector?.action ?? 'sync'} ${role} for ${who}`;
   }
@@ -82,9 +98,13 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
     case 'activationRequested':
       return `${who} asks to activate ${role}. Approve or deny it below; the first decision counts.`;
     case 'approved':
-      return `${nameOf(f.by)} approved your request to activate ${role}.`;
+      return audience === 'approver'
+        ? `${nameOf(f.by)} approved ${who}'s request to activate ${role}; nothing is left for you to decide.`
+        : `${nameOf(f.by)} approved your request to activate ${role}.`;
     case 'denied':
-      return `${nameOf(f.by)} denied your request to activate ${role}.`;
+      return audience === 'approver'
+        ? `${nameOf(f.by)} denied ${who}'s request to activate ${role}; nothing is left for you to decide.`
+        : `${nameOf(f.by)} denied your request to activate ${role}.`;
     case 'activated':
       return audience === 'admins'
         ? `${who} activated the privileged role ${role}.`
@@ -101,6 +121,12 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
       return `${who} can now activate ${role} when needed.`;
     case 'eligibilityRemoved':
       return `${who} can no longer activate ${role}.`;
+    case 'assignmentAssigned':
+      return audience === 'admins'
+        ? `${nameOf(f.by)} gave ${who} an active assignment of the privileged role ${role}, without activation. Check that it is meant.`
+        : `${nameOf(f.by)} assigned ${role} to you; it is active without activation.`;
+    case 'assignmentRemoved':
+      return `${who}'s active assignment of ${role} was removed; that access has ended.`;
     case 'connectorFailed':
       return (
         `The grant connector ${f.connector?.displayName ?? ''} did not accept the ${f.connector?.action ?? ''} ` +

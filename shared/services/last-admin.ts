@@ -83,3 +83,20 @@ export async function requireOtherGroupAdmin(
     if (heldByGroup.length > 0 && !(await stillHeld(stores, roleId, now, without))) throw refusal(roleId);
   }
 }
+
+/** Who holds a protected role now: direct holders, and the active members of groups that hold one. */
+export async function protectedRoleHolderIds(stores: Stores, now: Date): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const roleId of PROTECTED_ROLE_IDS) {
+    for (const holder of await activeAssignments(stores, { kind: 'role', id: roleId }, now)) {
+      if (!(await stores.roleManagement.group(holder.principalId))) {
+        ids.add(holder.principalId);
+        continue;
+      }
+      for (const m of await activeAssignments(stores, { kind: 'group', id: holder.principalId }, now)) {
+        if (m.target.kind === 'group' && m.target.accessId === 'member') ids.add(m.principalId);
+      }
+    }
+  }
+  return [...ids];
+}

@@ -571,6 +571,93 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
 });
 
 describe('eligibility notices', () => {
+  it("tell the person and the admins of an admin's active assignment, and the other approvers an outcome", async () => {
+    const url = `${ROLE_BASE}/roleAssignmentScheduleRequests`;
+    const body = {
+      principalId: other.id,
+      roleDefinitionId: ROLE_IDS.globalReader,
+      directoryScopeId: '/',
+      justification: 'Audit season',
+    };
+    await expectStatus('megan', 'POST', url, 201, {
+      ...body,
+      action: 'adminAssign',
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P7D' } },
+    });
+    const mine = await advanceUntil(
+      async () =>
+        smtp.mails.find(
+          (m) =>
+            m.to.includes(other.userPrincipalName) &&
+            m.subject === 'PIM: You were assigned Global Reader (active)',
+        ),
+      'PT1M',
+    );
+    expect(mine.text).toContain('Justification: Audit season');
+    await smtp.waitFor(
+      (m) =>
+        m.to.includes(ADMINS) &&
+        m.subject === 'PIM: Alert: Lee Gu was assigned Global Reader (active, outside activation)',
+    );
+    await expectStatus('megan', 'POST', url, 201, { ...body, action: 'adminRemove' });
+    await advanceUntil(
+      async () =>
+        smtp.mails.find(
+          (m) =>
+            m.to.includes(other.userPrincipalName) &&
+            m.subject === 'PIM: Your active assignment of Global Reader was removed',
+        ),
+      'PT1M',
+    );
+
+    // Two approvers; Adele decides, and Megan learns the outcome (with no links left to press).
+    const rule = (await expectStatus('megan', 'GET', POLICY, 200)).rules.find(
+      (r: { id: string }) => r.id === 'Approval_EndUser_Assignment',
+    );
+    const approvers = [adele.id, DEMO_USERS.megan.id].map((userId) => ({
+      '@odata.type': '#microsoft.graph.singleUser',
+      userId,
+    }));
+    await expectStatus('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, 200, {
+      ...rule,
+      setting: {
+        ...rule.setting,
+        isApprovalRequired: true,
+        approvalStages: [{ ...rule.setting.approvalStages[0], primaryApprovers: approvers }],
+      },
+    });
+    try {
+      const id = await activate();
+      await statusOf(id, 'PendingApproval');
+      const step = await approvalStep(id);
+      await expectStatus(
+        'adele',
+        'PATCH',
+        `${REQUESTS.replace('roleAssignmentScheduleRequests', 'roleAssignmentApprovals')}/${id}/stages/${step.id}`,
+        204,
+        {
+          reviewResult: 'Approve',
+          justification: 'Known incident',
+        },
+      );
+      const outcome = await smtp.waitFor(
+        (m) =>
+          m.to.includes(DEMO_USERS.megan.userPrincipalName) && /was approved by Adele Vance$/.test(m.subject),
+      );
+      expect(outcome.subject).toBe(
+        "PIM: Alex Wilber's request for Security Reader was approved by Adele Vance",
+      );
+      expect(outcome.text).not.toContain('/approvalLinks/');
+      expect(
+        smtp.mails.filter((m) => m.to.includes(adele.userPrincipalName) && /was approved by/.test(m.subject)),
+      ).toEqual([]);
+      await deactivate();
+      await statusOf(id, 'Revoked');
+    } finally {
+      await setApproval(false);
+    }
+  });
+
   it('tell the person and the admins when an admin makes them eligible, and when that ends', async () => {
     const url = `${ROLE_BASE}/roleEligibilityScheduleRequests`;
     const body = {
