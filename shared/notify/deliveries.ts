@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { now } from '../clock';
 import { settings } from '../config';
+import type { RoleManagementPolicy } from '../domain/policy';
 import { services } from '../services';
 import { protectedRoleHolderIds } from '../services/last-admin';
 import { linksConfigured, linkUrl, mintLinkToken } from './approval-links';
@@ -14,6 +15,7 @@ import { DeliveryError, postSigned, safeMessage } from './http-post';
 import { mailConfigured, sendMail } from './mail';
 import type { Notice } from './notifier';
 import { payloadFor } from './payloads';
+import { audienceRule, policyTargetOf } from './recipients';
 import { getSubscription, subscriptionsFor } from './subscriptions';
 import { notifyTable, statusCode } from './tables';
 import { AUDIENCES, type Audience, type DecisionLinks, renderMail } from './templates';
@@ -69,30 +71,49 @@ export async function planNotice(notice: Notice): Promise<{ facts: NoticeFacts; 
   const facts = await gatherFacts(notice);
   const deliveries: Delivery[] = [];
   if (mailConfigured()) {
+    const policy = await policyOf(notice);
     for (const audience of AUDIENCES[notice.event]) {
-      if (audience === 'approver') {
-        for (const approver of facts.approval?.approvers ?? []) {
-          // Nobody approves their own request, so the requester never gets decision links.
-          if (!approver.email || approver.id.toLowerCase() === facts.principal.id.toLowerCase()) continue;
-          // The outcome goes to the other approvers: the one who decided knows it.
-          if (
-            notice.event !== 'activationRequested' &&
-            approver.id.toLowerCase() === facts.by?.id.toLowerCase()
-          )
-            continue;
-          deliveries.push({ channel: 'mail', audience, to: [approver.email], approverId: approver.id });
-        }
-      } else if (audience === 'requester') {
-        if (facts.principal.email)
-          deliveries.push({ channel: 'mail', audience, to: [facts.principal.email] });
-      } else {
-        const to = await adminEmails();
-        if (to.length > 0) deliveries.push({ channel: 'mail', audience, to });
-      }
+      const rule = audienceRule(policy, notice.event, audience);
+      if (rule.defaults) deliveries.push(...(await defaultMails(notice, facts, audience)));
+      const extra = rule.extra.filter(
+        (e) => !deliveries.some((d) => d.channel === 'mail' && d.to.includes(e)),
+      );
+      // Extra recipients get the audience's mail, never decision links (those are an approver's own).
+      if (extra.length > 0) deliveries.push({ channel: 'mail', audience, to: extra });
     }
   }
   for (const s of subscriptions) deliveries.push({ channel: 'webhook', subscriptionId: s.id });
   return { facts, deliveries };
+}
+
+async function defaultMails(notice: Notice, facts: NoticeFacts, audience: Audience): Promise<Delivery[]> {
+  if (audience === 'approver') {
+    const out: Delivery[] = [];
+    for (const approver of facts.approval?.approvers ?? []) {
+      // Nobody approves their own request, so the requester never gets decision links.
+      if (!approver.email || approver.id.toLowerCase() === facts.principal.id.toLowerCase()) continue;
+      // The outcome goes to the other approvers: the one who decided knows it.
+      if (notice.event !== 'activationRequested' && approver.id.toLowerCase() === facts.by?.id.toLowerCase())
+        continue;
+      out.push({ channel: 'mail', audience, to: [approver.email], approverId: approver.id });
+    }
+    return out;
+  }
+  if (audience === 'requester') {
+    return facts.principal.email ? [{ channel: 'mail', audience, to: [facts.principal.email] }] : [];
+  }
+  const to = await adminEmails();
+  return to.length > 0 ? [{ channel: 'mail', audience, to }] : [];
+}
+
+/** The policy of the notice's role or group, for its Notification_* rules (none: the defaults). */
+async function policyOf(notice: Notice): Promise<RoleManagementPolicy | undefined> {
+  if (!notice.target) return undefined;
+  try {
+    return (await services().policies.forTarget(policyTargetOf(notice.target))).value;
+  } catch {
+    return undefined; // a deleted group's notice still goes to the defaults
+  }
 }
 
 function emptyFacts(notice: Notice): NoticeFacts {

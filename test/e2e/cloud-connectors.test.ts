@@ -381,7 +381,9 @@ describe('grant connectors to Microsoft Graph and Azure Resource Manager', () =>
     expect(alert).toMatchObject({ alertType: 'ConnectorGrantFailed', requestId: activation.id });
     expect(alert.error).toContain('403 Authorization_RequestDenied');
     expect(groupCalls(denied).map((c) => c.status)).toEqual([403]); // no retries of a refusal
-    const mail = await smtp.waitFor((m) => m.to.includes(ADMINS) && m.subject.startsWith('PIM: Alert:'));
+    const mail = await smtp.waitFor(
+      (m) => m.to.includes(ADMINS) && m.subject.startsWith('PIM: Alert: connector'),
+    );
     expect(mail.subject).toBe(
       'PIM: Alert: connector Group without permission could not grant Search and Purge PIM for Alex Wilber',
     );

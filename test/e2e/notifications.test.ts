@@ -154,7 +154,11 @@ function verifies(r: ReceivedRequest, secret: string): boolean {
   return r.headers['x-jit-signature'] === expected;
 }
 
-async function auditOf(requestId: string): Promise<{ activityDisplayName: string; result: string }[]> {
+async function auditOf(
+  requestId: string,
+): Promise<
+  { activityDisplayName: string; result: string; additionalDetails: { key: string; value: string }[] }[]
+> {
   const filter = encodeURIComponent(`correlationId eq '${requestId}'`);
   return (
     await expectStatus('megan', 'GET', `${V1}/auditLogs/directoryAudits?$filter=${filter}&$top=999`, 200)
@@ -551,7 +555,9 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
         expect(
           flaky.requests.filter((r) => r.json?.requestId === id && r.json.action === 'revoke'),
         ).toHaveLength(3);
-        const mail = await smtp.waitFor((m) => m.to.includes(ADMINS) && m.subject.startsWith('PIM: Alert:'));
+        const mail = await smtp.waitFor(
+          (m) => m.to.includes(ADMINS) && m.subject.startsWith('PIM: Alert: connector'),
+        );
         expect(mail.subject).toBe(
           'PIM: Alert: connector Flaky target could not revoke Security Reader for Alex Wilber',
         );
@@ -655,6 +661,50 @@ describe('eligibility notices', () => {
       await statusOf(id, 'Revoked');
     } finally {
       await setApproval(false);
+    }
+  });
+
+  it("mails whom the policy's Notification_* rules name: extra recipients, defaults off, level None", async () => {
+    const rules = `${POLICY}/rules`;
+    const requestor = await expectStatus(
+      'megan',
+      'GET',
+      `${rules}/Notification_Requestor_EndUser_Assignment`,
+      200,
+    );
+    const admin = await expectStatus('megan', 'GET', `${rules}/Notification_Admin_EndUser_Assignment`, 200);
+    await expectStatus('megan', 'PATCH', `${rules}/${requestor.id}`, 200, {
+      ...requestor,
+      isDefaultRecipientsEnabled: false,
+      notificationRecipients: ['soc-lead@contoso.example'],
+    });
+    await expectStatus('megan', 'PATCH', `${rules}/${admin.id}`, 200, {
+      ...admin,
+      notificationLevel: 'None',
+    });
+    try {
+      const id = await activate();
+      await statusOf(id, 'Provisioned');
+      const to = (who: string, subject: RegExp) => (m: ReceivedMail) =>
+        m.to.includes(who) && subject.test(m.subject);
+      const lead = await smtp.waitFor(to('soc-lead@contoso.example', /is active until/));
+      expect(lead.subject).toMatch(/^PIM: Security Reader is active until/);
+      await deactivate();
+      await statusOf(id, 'Revoked');
+      // The deactivation's mail goes out after the activation's: by then any mail to Alex or the
+      // admins about this activation would have gone too.
+      await smtp.waitFor(to('soc-lead@contoso.example', /was deactivated$/));
+      // Every mail about this activation (each is an audit row under its id) went to the SOC lead only.
+      const recipients = await eventually(async () => {
+        const sent = (await auditOf(id))
+          .filter((r) => r.activityDisplayName === 'Notification sent (mail)')
+          .map((r) => r.additionalDetails.find((d: { key: string }) => d.key === 'Recipients')?.value);
+        return sent.length >= 2 ? sent : undefined;
+      });
+      expect(new Set(recipients)).toEqual(new Set(['soc-lead@contoso.example']));
+    } finally {
+      await expectStatus('megan', 'PATCH', `${rules}/${requestor.id}`, 200, requestor);
+      await expectStatus('megan', 'PATCH', `${rules}/${admin.id}`, 200, admin);
     }
   });
 
