@@ -5,12 +5,19 @@
 // Export, verify and sealing: audit-trail.ts.
 import { app, type HttpRequest } from '@azure/functions';
 import { DIRECTORY_AUDIT_FILTER } from '../shared/audit/audit-filter';
+import { type DirectoryAudit, toGraphAudit, userIdsOf } from '../shared/audit/directory-audit';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
 import { collection, listQuery, operationContext } from './directory-common';
 
 const BASE = 'v1.0/auditLogs/directoryAudits';
+
+/** userPrincipalName by user id, for the users a page names (point reads; users are few per page). */
+async function upnsOf(rows: readonly DirectoryAudit[]): Promise<Map<string, string>> {
+  const known = await services().users.known(userIdsOf(rows));
+  return new Map([...known].map(([id, u]) => [id.toLowerCase(), u.userPrincipalName]));
+}
 
 registerOperation({
   method: 'get',
@@ -48,7 +55,9 @@ for (const on of OWN) {
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
       const q = listQuery(req, DIRECTORY_AUDIT_FILTER);
-      return collection(req, q, await services().auditLog.queryOwn(ctx, on, q.filter, q.page), (row) => row);
+      const page = await services().auditLog.queryOwn(ctx, on, q.filter, q.page);
+      const upns = await upnsOf(page.items);
+      return collection(req, q, page, (row) => toGraphAudit(row, upns));
     }),
   });
 }
@@ -59,7 +68,9 @@ app.http('directoryAudits', {
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
     const q = listQuery(req, DIRECTORY_AUDIT_FILTER);
-    return collection(req, q, await services().auditLog.query(ctx, q.filter, q.page), (row) => row);
+    const page = await services().auditLog.query(ctx, q.filter, q.page);
+    const upns = await upnsOf(page.items);
+    return collection(req, q, page, (row) => toGraphAudit(row, upns));
   }),
 });
 
@@ -68,6 +79,7 @@ app.http('directoryAuditItem', {
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
-    return json(200, await services().auditLog.get(ctx, req.params.id));
+    const row = await services().auditLog.get(ctx, req.params.id);
+    return json(200, toGraphAudit(row, await upnsOf([row])));
   }),
 });

@@ -4,7 +4,9 @@
 //   POST   /v1.0/roleManagement/directory/roleDefinitions        admins
 //   PATCH  /v1.0/roleManagement/directory/roleDefinitions/{id}   admins; If-Match -> 412 when stale
 //   DELETE /v1.0/roleManagement/directory/roleDefinitions/{id}   admins; custom roles not in use
+
 import { app, type HttpRequest } from '@azure/functions';
+import { toGraphRoleDefinition } from '../shared/domain/roles';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -58,10 +60,10 @@ app.http('roleDefinitions', {
     if (req.method === 'POST') {
       const body = await readRawBody(req);
       const created = await services().roleDefinitions.create(ctx, body);
-      return json(201, created.value, etagHeader(created.etag));
+      return json(201, toGraphRoleDefinition(created.value), etagHeader(created.etag));
     }
     const q = listQuery(req);
-    return collection(req, q, await services().roleDefinitions.list(ctx, q.page), (r) => r);
+    return collection(req, q, await services().roleDefinitions.list(ctx, q.page), toGraphRoleDefinition);
   }),
 });
 
@@ -75,13 +77,13 @@ app.http('roleDefinitionItem', {
     if (req.method === 'PATCH') {
       const body = await readRawBody(req);
       const updated = await roles.update(ctx, id, body, ifMatchOf(req));
-      return json(200, updated.value, etagHeader(updated.etag));
+      return json(200, toGraphRoleDefinition(updated.value), etagHeader(updated.etag));
     }
     if (req.method === 'DELETE') {
       await roles.delete(ctx, id, ifMatchOf(req));
       return noContent();
     }
     const view = await roles.get(ctx, id);
-    return json(200, view.value, etagHeader(view.etag));
+    return json(200, toGraphRoleDefinition(view.value), etagHeader(view.etag));
   }),
 });

@@ -137,3 +137,51 @@ export function inEventOrder(rows: DirectoryAudit[]): DirectoryAudit[] {
   }
   return out;
 }
+
+/**
+ * A row as Graph returns it: every property of userIdentity, appIdentity and targetResource present
+ * (null or [] when empty), with the users' userPrincipalNames where the directory knows them.
+ */
+export function toGraphAudit(a: DirectoryAudit, upns: ReadonlyMap<string, string> = new Map()) {
+  const user = a.initiatedBy.user;
+  const app = a.initiatedBy.app;
+  return {
+    ...a,
+    initiatedBy: {
+      user: user
+        ? {
+            id: user.id,
+            displayName: user.displayName,
+            userPrincipalName: user.userPrincipalName ?? upns.get(user.id.toLowerCase()) ?? null,
+            ipAddress: null,
+          }
+        : null,
+      app: app
+        ? {
+            appId: app.appId,
+            displayName: app.displayName,
+            servicePrincipalId: null,
+            servicePrincipalName: null,
+          }
+        : null,
+    },
+    targetResources: a.targetResources.map((t) => ({
+      id: t.id,
+      type: t.type,
+      displayName: t.displayName,
+      userPrincipalName: t.type === 'User' ? (upns.get(t.id.toLowerCase()) ?? null) : null,
+      groupType: t.type === 'Group' ? 'azureAD' : null,
+      modifiedProperties: t.modifiedProperties ?? [],
+    })),
+  };
+}
+
+/** The user ids a page of rows names (initiators and User targets), for one lookup of their names. */
+export function userIdsOf(rows: readonly DirectoryAudit[]): string[] {
+  const ids = new Set<string>();
+  for (const a of rows) {
+    if (a.initiatedBy.user) ids.add(a.initiatedBy.user.id.toLowerCase());
+    for (const t of a.targetResources) if (t.type === 'User') ids.add(t.id.toLowerCase());
+  }
+  return [...ids];
+}

@@ -146,7 +146,8 @@ function requestFields(r: ScheduleRequestRecord) {
     createdDateTime: r.createdDateTime,
     completedDateTime: r.completedDateTime,
     customData: null,
-    createdBy: r.createdBy,
+    // Graph's identitySet: a user made it; no application or device identity.
+    createdBy: { application: null, device: null, user: r.createdBy.user },
   };
 }
 

@@ -17,6 +17,26 @@ export const RoleDefinition = z.object({
 });
 export type RoleDefinition = z.infer<typeof RoleDefinition>;
 
+/** A role definition as Graph returns it: every property present, empty ones null or []. */
+export function toGraphRoleDefinition(r: RoleDefinition) {
+  return {
+    id: r.id,
+    displayName: r.displayName,
+    description: r.description,
+    isBuiltIn: r.isBuiltIn,
+    isEnabled: r.isEnabled,
+    // Directory roles are defined tenant-wide; assignments carry their own directoryScopeId.
+    resourceScopes: ['/'],
+    templateId: r.templateId ?? r.id,
+    version: r.version ?? null,
+    rolePermissions: r.rolePermissions.map((p) => ({
+      allowedResourceActions: p.allowedResourceActions,
+      excludedResourceActions: p.excludedResourceActions ?? [],
+      condition: p.condition ?? null,
+    })),
+  };
+}
+
 const DisplayName = z.string().trim().min(1).max(256);
 
 /** POST body for a custom role. Ids, `isBuiltIn` are the service's to set. */

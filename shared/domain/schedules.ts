@@ -93,6 +93,10 @@ function roleCommon(s: ScheduleRecord) {
   };
 }
 
+/** Group PIM's enums are serialised camelCase by Graph (`direct`, `activated`); directory roles' are not. */
+const camel = <T extends string | null>(v: T): T =>
+  v === null ? v : ((v.charAt(0).toLowerCase() + v.slice(1)) as T);
+
 function groupCommon(s: ScheduleRecord) {
   const t = groupTarget(s);
   return {
@@ -100,7 +104,7 @@ function groupCommon(s: ScheduleRecord) {
     groupId: t.groupId,
     principalId: s.principalId,
     accessId: t.accessId,
-    memberType: s.memberType,
+    memberType: camel(s.memberType),
   };
 }
 
@@ -143,7 +147,7 @@ export function toGroupSchedule(s: ScheduleRecord) {
   return {
     ...groupCommon(s),
     ...scheduleFields(s),
-    ...(s.level === 'assignment' ? { assignmentType: s.assignmentType } : {}),
+    ...(s.level === 'assignment' ? { assignmentType: camel(s.assignmentType) } : {}),
   };
 }
 
@@ -151,5 +155,10 @@ export function toGroupSchedule(s: ScheduleRecord) {
 export function toGroupScheduleInstance(s: ScheduleRecord) {
   const window = { startDateTime: s.startDateTime, endDateTime: s.endDateTime };
   if (s.level === 'eligibility') return { ...groupCommon(s), ...window, eligibilityScheduleId: s.id };
-  return { ...groupCommon(s), ...window, assignmentType: s.assignmentType, assignmentScheduleId: s.id };
+  return {
+    ...groupCommon(s),
+    ...window,
+    assignmentType: camel(s.assignmentType),
+    assignmentScheduleId: s.id,
+  };
 }

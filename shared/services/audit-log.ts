@@ -7,7 +7,7 @@ import { type AuditCriteria, usesKeyIndex } from '../audit/audit-repository';
 import { AuditRetention, type PurgeRun } from '../audit/audit-retention';
 import { AuditSealer, type SealRun } from '../audit/audit-seal';
 import { AuditVerifier, type Verification } from '../audit/audit-verify';
-import type { DirectoryAudit } from '../audit/directory-audit';
+import { type DirectoryAudit, toGraphAudit, userIdsOf } from '../audit/directory-audit';
 import { streamByTime } from '../audit/export-walk';
 import { SealKey } from '../audit/seal-format';
 import { SealStore } from '../audit/seal-store';
@@ -90,7 +90,33 @@ export class AuditLogService {
     const criteria = criteriaOf(filter);
     if (criteria === undefined) return empty();
     const repo = this.deps.stores.audit;
-    return usesKeyIndex(criteria) ? repo.stream(criteria) : streamByTime(repo, this.sealStore(), criteria);
+    const rows = usesKeyIndex(criteria)
+      ? repo.stream(criteria)
+      : streamByTime(repo, this.sealStore(), criteria);
+    return this.graphShaped(rows);
+  }
+
+  /** The stored rows as Graph returns them (the list's shape), each user's name looked up once. */
+  private async *graphShaped(rows: AsyncIterable<string>): AsyncGenerator<string> {
+    const upns = new Map<string, string | undefined>();
+    for await (const line of rows) {
+      let row: DirectoryAudit;
+      try {
+        row = JSON.parse(line) as DirectoryAudit;
+      } catch {
+        yield line;
+        continue;
+      }
+      const unknown = userIdsOf([row]).filter((id) => !upns.has(id));
+      if (unknown.length > 0) {
+        const found = await Promise.all(
+          unknown.map((id) => this.deps.stores.users.get(id).catch(() => undefined)),
+        );
+        for (const [i, id] of unknown.entries()) upns.set(id, found[i]?.value.userPrincipalName);
+      }
+      const known = new Map([...upns].filter((e): e is [string, string] => e[1] !== undefined));
+      yield JSON.stringify(toGraphAudit(row, known));
+    }
   }
 
   async verify(ctx: OperationContext, from: Date | undefined, to: Date | undefined): Promise<Verification> {
