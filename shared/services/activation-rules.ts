@@ -2,7 +2,12 @@
 // record (live activations, standing assignments, its guard), the target's policy, and whether the
 // principal is eligible for the target now. Also: who approves, and what the policy's end-user
 // rules say about a request (domain/policy-evaluation.ts decides; this only gathers the facts).
-import { activeMembers, type GroupRolesCopy, groupRolesCopy } from '../domain/access-record';
+import {
+  type AccessRecord,
+  activeMembers,
+  type GroupRolesCopy,
+  groupRolesCopy,
+} from '../domain/access-record';
 import { fixedDurationMs } from '../domain/duration';
 import type { PolicyTarget, RoleManagementPolicy } from '../domain/policy';
 import { type ActivationEvaluation, activationEvaluation } from '../domain/policy-evaluation';
@@ -48,7 +53,23 @@ export class ActivationRules {
         ? stores.principals.access(target.groupId).then((g) => groupRolesCopy(g.record))
         : Promise.resolve(undefined),
     ]);
-    return { access, policy, eligible, groupRoles: group };
+    // A role-assignable group eligible for the role makes its active members eligible: each
+    // activates individually, as in Entra ID.
+    const viaGroup =
+      !eligible && opts.eligibility && target.kind === 'role'
+        ? await this.isEligibleThroughGroup(access.record, target, now)
+        : false;
+    return { access, policy, eligible: eligible || viaGroup, groupRoles: group };
+  }
+
+  private async isEligibleThroughGroup(record: AccessRecord, target: Target, now: Date): Promise<boolean> {
+    const groups = record.memberships
+      .filter(
+        (m) => m.accessId === 'member' && isActiveAt({ startDateTime: m.start, endDateTime: m.end }, now),
+      )
+      .map((m) => m.groupId);
+    const found = await Promise.all([...new Set(groups)].map((g) => this.isEligible(g, target, now)));
+    return found.some(Boolean);
   }
 
   async policyOf(target: Target): Promise<RoleManagementPolicy> {

@@ -178,6 +178,48 @@ describe('activation edges', () => {
     expect(await canRead()).toBe(false);
   });
 
+  it('lets the members of a group eligible for a role activate it, each for themselves', async () => {
+    const group = await readJson(
+      await call('megan', 'POST', '/api/v1.0/groups', {
+        displayName: 'Readers on call',
+        isAssignableToRole: true,
+      }),
+    );
+    expect(
+      (await call('megan', 'POST', `/api/v1.0/groups/${group.id}/members`, { memberId: alex })).status,
+    ).toBe(201);
+    const eligibility = await call(
+      'megan',
+      'POST',
+      '/api/v1.0/roleManagement/directory/roleEligibilityScheduleRequests',
+      {
+        action: 'adminAssign',
+        principalId: group.id,
+        roleDefinitionId: ROLE_IDS.globalReader,
+        directoryScopeId: '/',
+        justification: 'The on-call rota may read everything',
+        scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+      },
+    );
+    expect(eligibility.status).toBe(201);
+    const body = (principalId: string) => ({
+      action: 'selfActivate',
+      principalId,
+      roleDefinitionId: ROLE_IDS.globalReader,
+      directoryScopeId: '/',
+      justification: 'On call tonight',
+    });
+    const mine = await call('alex', 'POST', ROLE_REQUESTS, body(alex));
+    expect(mine.status).toBe(201);
+    expect((await readJson(mine)).status).toBe('Provisioned');
+    // Not a member: not eligible.
+    const adele = await call('adele', 'POST', ROLE_REQUESTS, body(DEMO_USERS.adele.id));
+    expect(adele.status).toBe(400);
+    expect((await readJson(adele)).error.code).toBe('RoleAssignmentDoesNotExist');
+    const off = await call('alex', 'POST', ROLE_REQUESTS, { ...body(alex), action: 'selfDeactivate' });
+    expect(off.status).toBe(201);
+  });
+
   it('names the maximum when a requested duration is too long (ExpirationRule)', async () => {
     const res = await call('alex', 'POST', ROLE_REQUESTS, {
       action: 'selfActivate',
