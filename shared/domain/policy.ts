@@ -310,11 +310,16 @@ export function defaultPolicy(policyTarget: PolicyTarget): RoleManagementPolicy 
     description: isRole ? 'DirectoryRole' : 'Group',
     isOrganizationDefault: false,
     scopeId: isRole ? '/' : policyTarget.groupId,
-    scopeType: isRole ? 'Directory' : 'Group',
+    scopeType: isRole ? 'DirectoryRole' : 'Group',
     lastModifiedDateTime: null,
     lastModifiedBy: null,
     rules: defaultRules(),
   };
+}
+
+/** Role policies say `DirectoryRole`, as their policy assignments do (rows written before said `Directory`). */
+export function withAgreedScopeType(p: RoleManagementPolicy): RoleManagementPolicy {
+  return p.scopeType === 'Directory' ? { ...p, scopeType: 'DirectoryRole' } : p;
 }
 
 /** The rule with this id and type, or undefined. */

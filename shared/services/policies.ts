@@ -9,6 +9,7 @@ import {
   parsePolicyId,
   policyAssignmentFor,
   type RoleManagementPolicy,
+  withAgreedScopeType,
 } from '../domain/policy';
 import { builtInRole } from '../domain/roles';
 import type { Page, PageRequest } from '../storage/paging';
@@ -54,7 +55,7 @@ export class PolicyService {
       stored = await repo.policy(target);
     }
     if (!stored) throw policyNotFound(idForErrors ?? target.kind);
-    return { ...stored, target };
+    return { ...stored, value: withAgreedScopeType(stored.value), target };
   }
 
   async getRule(
@@ -68,11 +69,18 @@ export class PolicyService {
     return { rule, etag: policy.etag };
   }
 
-  list(_ctx: OperationContext, scope: PolicyScope, page: PageRequest): Promise<Page<RoleManagementPolicy>> {
-    if (scope.scopeType === 'Group')
-      return this.deps.stores.index.policies('group', page, filterId(scope.scopeId, 'scopeId'));
-    if (scope.scopeId !== '/') return Promise.resolve({ items: [] });
-    return this.deps.stores.index.policies('role', page);
+  async list(
+    _ctx: OperationContext,
+    scope: PolicyScope,
+    page: PageRequest,
+  ): Promise<Page<RoleManagementPolicy>> {
+    const found =
+      scope.scopeType === 'Group'
+        ? await this.deps.stores.index.policies('group', page, filterId(scope.scopeId, 'scopeId'))
+        : scope.scopeId === '/'
+          ? await this.deps.stores.index.policies('role', page)
+          : { items: [] };
+    return { ...found, items: found.items.map(withAgreedScopeType) };
   }
 
   /**

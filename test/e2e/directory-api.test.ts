@@ -789,7 +789,7 @@ describe('policies', () => {
     expect(res.body).toMatchObject({
       id: `DirectoryRole_${customRoleId}`,
       scopeId: '/',
-      scopeType: 'Directory',
+      scopeType: 'DirectoryRole', // as its policy assignment says
     });
     const ids = res.body.rules.map((r: { id: string }) => r.id);
     expect(ids).toEqual(
