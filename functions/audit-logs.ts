@@ -32,7 +32,7 @@ registerOperation({
   path: `/${BASE}/{id}`,
   summary: 'One directory audit row',
   tags: ['auditLogs'],
-  responses: { 200: 'The row', 404: 'No such row' },
+  responses: { 200: 'The row', 403: 'Not an audit reader', 404: 'No such row' },
 });
 
 const OWN = ['initiator', 'target'] as const;

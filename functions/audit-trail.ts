@@ -34,7 +34,7 @@ registerOperation({
   summary: 'Download the audit rows of a $filter (newest first) as CSV (RFC 4180) or JSON Lines, streamed',
   tags: ['auditLogs'],
   query: ExportQuery,
-  collection: { filter: DIRECTORY_AUDIT_FILTER },
+  collection: { filter: DIRECTORY_AUDIT_FILTER, paged: false }, // one stream: no $top, no pages
   responses: { 200: 'The rows, streamed', 400: 'Bad format or $filter', 403: 'Not an audit reader' },
 });
 registerOperation({

@@ -5,6 +5,24 @@ import { DEV_KEY_ALG, devJwks } from '../shared/auth/dev-issuer';
 import { authSettings } from '../shared/config';
 import { notFound } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
+import { registerOperation } from '../shared/openapi/registry';
+
+for (const [path, summary] of [
+  ['/dev-issuer/.well-known/jwks.json', "The dev issuer's signing keys (only with DEV_ISSUER_ENABLED=true)"],
+  [
+    '/dev-issuer/.well-known/openid-configuration',
+    "The dev issuer's discovery document (only with DEV_ISSUER_ENABLED=true)",
+  ],
+] as const) {
+  registerOperation({
+    method: 'get',
+    path,
+    summary,
+    tags: ['service'],
+    anonymous: true,
+    responses: { 200: 'The document', 404: 'The dev issuer is off' },
+  });
+}
 
 function requireEnabled(): void {
   if (!authSettings().DEV_ISSUER_ENABLED) throw notFound('The dev issuer is not enabled on this service.');

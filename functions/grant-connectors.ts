@@ -100,14 +100,14 @@ registerOperation({
   path: `/${BASE}/{id}`,
   summary: 'One grant connector (admins)',
   tags: ['connectors'],
-  responses: { 200: 'The connector', 404: 'No such connector' },
+  responses: { 200: 'The connector', 403: 'Not an admin', 404: 'No such connector' },
 });
 registerOperation({
   method: 'delete',
   path: `/${BASE}/{id}`,
   summary: 'Remove a grant connector (admins); grants already sent still get their revoke only if it exists',
   tags: ['connectors'],
-  responses: { 204: 'Removed', 404: 'No such connector' },
+  responses: { 204: 'Removed', 403: 'Not an admin', 404: 'No such connector' },
 });
 registerOperation({
   method: 'get',

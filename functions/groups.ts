@@ -3,8 +3,10 @@
 //   GET      /v1.0/groups/{id}                     any signed-in caller
 //   GET/POST /v1.0/groups/{id}/members             list; add {"memberId"} or Graph's {"@odata.id"} (admins)
 //   DELETE   /v1.0/groups/{id}/members/{memberId}  admins
+
 import { app, type HttpRequest } from '@azure/functions';
 import { z } from 'zod';
+import { CreateGroupInput } from '../shared/domain/groups';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { parseOrThrow } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
@@ -38,7 +40,8 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'Create a security group (admins)',
   tags: ['groups'],
-  responses: { 201: 'The group', 403: 'Not an admin' },
+  requestBody: CreateGroupInput,
+  responses: { 201: 'The group', 400: 'Bad input', 403: 'Not an admin' },
 });
 registerOperation({
   method: 'get',

@@ -80,7 +80,7 @@ registerOperation({
   path: `/${BASE}/{id}`,
   summary: 'One webhook subscription (admins)',
   tags: ['notifications'],
-  responses: { 200: 'The subscription', 404: 'No such subscription' },
+  responses: { 200: 'The subscription', 403: 'Not an admin', 404: 'No such subscription' },
 });
 registerOperation({
   method: 'patch',
@@ -88,14 +88,14 @@ registerOperation({
   summary: 'Change a webhook subscription (admins)',
   tags: ['notifications'],
   requestBody: SubscriptionChanges,
-  responses: { 200: 'Changed', 400: 'Bad input', 404: 'No such subscription' },
+  responses: { 200: 'Changed', 400: 'Bad input', 403: 'Not an admin', 404: 'No such subscription' },
 });
 registerOperation({
   method: 'delete',
   path: `/${BASE}/{id}`,
   summary: 'Remove a webhook subscription (admins)',
   tags: ['notifications'],
-  responses: { 204: 'Removed', 404: 'No such subscription' },
+  responses: { 204: 'Removed', 403: 'Not an admin', 404: 'No such subscription' },
 });
 
 app.http('notificationSubscriptions', {

@@ -6,7 +6,11 @@
 //   DELETE /v1.0/roleManagement/directory/roleDefinitions/{id}   admins; custom roles not in use
 
 import { app, type HttpRequest } from '@azure/functions';
-import { toGraphRoleDefinition } from '../shared/domain/roles';
+import {
+  CreateRoleDefinitionInput,
+  toGraphRoleDefinition,
+  UpdateRoleDefinitionInput,
+} from '../shared/domain/roles';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -26,6 +30,7 @@ registerOperation({
 registerOperation({
   method: 'post',
   path: `/${BASE}`,
+  requestBody: CreateRoleDefinitionInput,
   summary: 'Create a custom role definition (admins)',
   tags: ['roleDefinitions'],
   responses: { 201: 'The role', 400: 'Invalid body', 403: 'Not an admin', 409: 'Name taken' },
@@ -40,6 +45,7 @@ registerOperation({
 registerOperation({
   method: 'patch',
   path: `/${BASE}/{id}`,
+  requestBody: UpdateRoleDefinitionInput,
   summary: 'Update a custom role definition (admins; If-Match)',
   tags: ['roleDefinitions'],
   responses: { 200: 'The role', 403: 'Not an admin', 412: 'Changed since read (If-Match)' },

@@ -8,6 +8,8 @@
 // by activation-requests.ts, which delegates the admin actions to the same service.
 import { app, type HttpRequest } from '@azure/functions';
 import {
+  GroupScheduleRequestInput,
+  RoleScheduleRequestInput,
   type ScheduleRequestRecord,
   toGroupScheduleRequest,
   toRoleScheduleRequest,
@@ -60,6 +62,7 @@ function requests(kind: Kind, route: string, name: string) {
     path: `/${route}`,
     summary: `Create a ${kind} eligibility schedule request (adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew)`,
     tags: ['eligibility'],
+    requestBody: kind === 'role' ? RoleScheduleRequestInput : GroupScheduleRequestInput,
     responses: { 201: 'The request', 400: 'Invalid or failed policy rules', 403: 'Not an admin' },
   });
   registerOperation({
@@ -67,7 +70,7 @@ function requests(kind: Kind, route: string, name: string) {
     path: `/${route}`,
     summary: `List ${kind} eligibility schedule requests (readers; own with principalId filter)`,
     tags: ['eligibility'],
-    responses: { 200: 'A page of requests' },
+    responses: { 200: 'A page of requests', 403: 'Not a reader (own requests: filter on principalId)' },
   });
   registerOperation({
     method: 'get',
@@ -161,7 +164,7 @@ function scheduleList(
     path: `/${route}`,
     summary: `List ${what} (readers; anyone with principalId eq their own id)`,
     tags: ['schedules'],
-    responses: { 200: `A page of ${what}` },
+    responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(name, {
     route,
@@ -180,7 +183,7 @@ function scheduleList(
     path: `/${route}/${BY_CURRENT_USER}`,
     summary: `The caller's ${what}`,
     tags: ['schedules'],
-    responses: { 200: `A page of ${what}` },
+    responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(`${name}Mine`, {
     route: `${route}/${BY_CURRENT_USER}`,

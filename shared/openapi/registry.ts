@@ -22,8 +22,8 @@ export interface OperationSpec {
   requestBody?: z.ZodType;
   /** Query parameters other than OData's `$` options, as an object schema. */
   query?: z.ZodObject;
-  /** A paged collection: documents $top and $skiptoken, and $filter when `filter` is given. */
-  collection?: { filter?: FilterFields };
+  /** A collection: documents $top and $skiptoken (unless `paged` is false), and $filter when `filter` is given. */
+  collection?: { filter?: FilterFields; paged?: boolean };
   /** Status -> response. Error statuses default to Graph's error envelope. */
   responses: Record<number, ResponseSpec | string>;
   /** No bearer token needed (health, OpenAPI, JWKS). */

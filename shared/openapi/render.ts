@@ -81,8 +81,17 @@ class Renderer {
   private operation(op: OperationSpec): JsonObject {
     const parameters = [...this.pathParameters(op.path), ...this.queryParameters(op)];
     const responses: Record<string, unknown> = {};
+    // The statuses any such operation can answer, besides its own: no blanket `default`.
     const statuses = { ...op.responses };
     if (!op.anonymous) statuses[401] ??= STATUS_TEXT[401]!;
+    if (op.requestBody || op.query || op.collection)
+      statuses[400] ??= 'Bad input (every bad field in details)';
+    if (op.requestBody) {
+      statuses[413] ??= 'The body is over 1 MiB';
+      statuses[415] ??= 'The body is not JSON (Content-Type: application/json)';
+    }
+    if (!op.anonymous) statuses[503] ??= 'Storage cannot be reached (Retry-After)';
+    if (op.path.includes('{')) statuses[404] ??= 'No such object, or not one the caller may see';
     for (const [status, spec] of Object.entries(statuses)) {
       const { description, schema } =
         typeof spec === 'string' ? { description: spec, schema: undefined } : spec;
@@ -92,10 +101,6 @@ class Renderer {
         ...(body ? { content: { 'application/json': { schema: this.schema(body, 'output') } } } : {}),
       };
     }
-    responses.default = {
-      description: 'Error',
-      content: { 'application/json': { schema: this.schema(ErrorEnvelope, 'output') } },
-    };
     return {
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
@@ -127,10 +132,16 @@ class Renderer {
   private queryParameters(op: OperationSpec): JsonObject[] {
     const params: JsonObject[] = [];
     if (op.collection) {
-      params.push(
-        { name: '$top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 999 } },
-        { name: '$skiptoken', in: 'query', description: 'From @odata.nextLink.', schema: { type: 'string' } },
-      );
+      if (op.collection.paged !== false)
+        params.push(
+          { name: '$top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 999 } },
+          {
+            name: '$skiptoken',
+            in: 'query',
+            description: 'From @odata.nextLink.',
+            schema: { type: 'string' },
+          },
+        );
       if (op.collection.filter) {
         params.push({
           name: '$filter',

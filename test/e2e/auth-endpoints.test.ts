@@ -132,7 +132,27 @@ describe('with the dev issuer enabled', () => {
     ]);
     expect(doc.paths['/openapi.json'].get.security).toEqual([]);
     for (const p of Object.keys(doc.paths))
-      expect(p === '/openapi.json' || p.startsWith('/v1.0/') || p === '/health').toBe(true);
+      expect(
+        p === '/openapi.json' || p.startsWith('/v1.0/') || p === '/health' || p.startsWith('/dev-issuer/'),
+        p,
+      ).toBe(true);
+    // Each operation lists the statuses it answers; none hides behind a blanket `default`.
+    for (const [p, ops] of Object.entries(
+      doc.paths as Record<string, Record<string, { responses: object }>>,
+    )) {
+      for (const [method, op] of Object.entries(ops))
+        expect(Object.keys(op.responses), `${method} ${p}`).not.toContain('default');
+    }
+    expect(doc.paths['/health'].get.responses['503']).toBeTruthy();
+    expect(doc.paths['/v1.0/groups'].post.requestBody).toBeTruthy();
+    expect(
+      doc.paths['/v1.0/roleManagement/directory/roleEligibilityScheduleRequests'].post.requestBody,
+    ).toBeTruthy();
+    expect(doc.paths['/v1.0/roleManagement/directory/roleDefinitions/{id}'].patch.requestBody).toBeTruthy();
+    const exportParams = doc.paths['/v1.0/auditLogs/directoryAudits/export'].get.parameters.map(
+      (x: { name: string }) => x.name,
+    );
+    expect(exportParams).not.toContain('$top');
   });
 });
 
