@@ -7,7 +7,8 @@ import path from 'node:path';
 
 export const AZURITE_TABLE_PORT = 10002;
 
-function listening(port: number): Promise<boolean> {
+/** Whether something answers on 127.0.0.1:`port`. */
+export function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.once('connect', () => {

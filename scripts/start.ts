@@ -2,11 +2,10 @@
 // names another account), then the devhost on http://localhost:7071. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { type AzuriteHandle, startAzurite } from '../devhost/azurite';
 import { applyLocalSettings } from '../devhost/settings';
-import { resetLocalState } from './reset';
+import { listening, resetLocalState } from './reset';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -16,17 +15,6 @@ function ensureLocalSettings(): void {
     fs.copyFileSync(path.join(root, 'local.settings.example.json'), target);
     console.log('[start] created local.settings.json from local.settings.example.json');
   }
-}
-
-function tableServiceListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 async function main(): Promise<void> {
@@ -41,7 +29,7 @@ async function main(): Promise<void> {
   let azurite: AzuriteHandle | undefined;
   const storage = process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true';
   if (storage.trim() === 'UseDevelopmentStorage=true') {
-    if (await tableServiceListening(10002)) {
+    if (await listening(10002)) {
       console.log('[start] an Azurite already listens on 127.0.0.1:10002; using it');
     } else {
       const location = path.join(root, '.azurite');

@@ -74,18 +74,20 @@ async function expectStatus(user: DemoUserKey, method: string, url: string, stat
   return res.body;
 }
 
-async function setApproval(required: boolean): Promise<void> {
+async function setApproval(required: boolean, approverIds: string[] = [adele.id]): Promise<void> {
   const policy = await expectStatus('megan', 'GET', POLICY, 200);
   const rule = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
   const stage = rule.setting.approvalStages[0];
+  const primaryApprovers = approverIds.map((userId) => ({
+    '@odata.type': '#microsoft.graph.singleUser',
+    userId,
+  }));
   await expectStatus('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, 200, {
     ...rule,
     setting: {
       ...rule.setting,
       isApprovalRequired: required,
-      approvalStages: [
-        { ...stage, primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: adele.id }] },
-      ],
+      approvalStages: [{ ...stage, primaryApprovers }],
     },
   });
 }
@@ -617,21 +619,7 @@ describe('eligibility notices', () => {
     );
 
     // Two approvers; Adele decides, and Megan learns the outcome (with no links left to press).
-    const rule = (await expectStatus('megan', 'GET', POLICY, 200)).rules.find(
-      (r: { id: string }) => r.id === 'Approval_EndUser_Assignment',
-    );
-    const approvers = [adele.id, DEMO_USERS.megan.id].map((userId) => ({
-      '@odata.type': '#microsoft.graph.singleUser',
-      userId,
-    }));
-    await expectStatus('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, 200, {
-      ...rule,
-      setting: {
-        ...rule.setting,
-        isApprovalRequired: true,
-        approvalStages: [{ ...rule.setting.approvalStages[0], primaryApprovers: approvers }],
-      },
-    });
+    await setApproval(true, [adele.id, DEMO_USERS.megan.id]);
     try {
       const id = await activate();
       await statusOf(id, 'PendingApproval');
