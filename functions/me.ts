@@ -1,8 +1,10 @@
 // GET /api/v1.0/me: the signed-in user, in Graph's user shape. The smallest authenticated
 // endpoint: it shows sign-in working end to end without any directory data.
+
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/authenticate';
+import { toGraphUser } from '../shared/domain/users';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 
@@ -29,6 +31,6 @@ app.http('me', {
       displayName: caller.name,
       userPrincipalName: caller.username,
     };
-    return json(200, body);
+    return json(200, toGraphUser(body));
   }),
 });

@@ -3,8 +3,9 @@
 //   GET  /v1.0/users        any signed-in caller ($top, $skiptoken)
 //   GET  /v1.0/users/{id}   any signed-in caller
 //   POST /v1.0/users        admins: {id (the person's object id, the token's oid), displayName, userPrincipalName, jobTitle?}
+
 import { app, type HttpRequest } from '@azure/functions';
-import { CreateUserInput } from '../shared/domain/users';
+import { CreateUserInput, toGraphUser } from '../shared/domain/users';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -40,9 +41,10 @@ app.http('users', {
   methods: ['GET', 'POST'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
-    if (req.method === 'POST') return json(201, await services().users.create(ctx, await readRawBody(req)));
+    if (req.method === 'POST')
+      return json(201, toGraphUser(await services().users.create(ctx, await readRawBody(req))));
     const q = listQuery(req);
-    return collection(req, q, await services().users.list(ctx, q.page), (u) => u);
+    return collection(req, q, await services().users.list(ctx, q.page), toGraphUser);
   }),
 });
 
@@ -51,6 +53,6 @@ app.http('user', {
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
-    return json(200, await services().users.get(ctx, req.params.id));
+    return json(200, toGraphUser(await services().users.get(ctx, req.params.id)));
   }),
 });

@@ -12,6 +12,26 @@ export const User = z.object({
 });
 export type User = z.infer<typeof User>;
 
+/**
+ * A user as Graph returns one without $select: its default property set, with what this directory
+ * does not keep (phones, names split, office) as null or [].
+ */
+export function toGraphUser(u: Pick<User, 'id' | 'displayName' | 'userPrincipalName' | 'jobTitle'>) {
+  return {
+    id: u.id,
+    businessPhones: [] as string[],
+    displayName: u.displayName,
+    givenName: null,
+    jobTitle: u.jobTitle ?? null,
+    mail: null,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: null,
+    surname: null,
+    userPrincipalName: u.userPrincipalName,
+  };
+}
+
 /** What a verified token says about its subject. */
 export const UserClaims = z.object({
   id: ObjectId,

@@ -84,10 +84,12 @@ describe('with the dev issuer enabled', () => {
     expect(ok.status).toBe(200);
     expectStandardHeaders(ok);
     expect(ok.headers.get('client-request-id')).toBe('portal-42');
-    expect(await readJson(ok)).toEqual({
+    expect(await readJson(ok)).toMatchObject({
       id: DEMO_USERS.alex.id,
       displayName: 'Alex Wilber',
       userPrincipalName: DEMO_USERS.alex.userPrincipalName,
+      businessPhones: [],
+      mail: null,
     });
   });
 

@@ -53,6 +53,37 @@ afterAll(async () => {
   await seeds?.stop();
 });
 
+describe('users are Graph users', () => {
+  it("carry Graph's default property set, no more and no less", async () => {
+    const DEFAULT_SET = [
+      'businessPhones',
+      'displayName',
+      'givenName',
+      'id',
+      'jobTitle',
+      'mail',
+      'mobilePhone',
+      'officeLocation',
+      'preferredLanguage',
+      'surname',
+      'userPrincipalName',
+    ];
+    const list = await get('alex', `${V1}/users`);
+    for (const u of [
+      ...list.value,
+      await get('alex', `${V1}/users/${alex}`),
+      await get('alex', `${V1}/me`),
+    ]) {
+      expect(
+        Object.keys(u)
+          .filter((k) => !k.startsWith('@odata'))
+          .sort(),
+      ).toEqual(DEFAULT_SET);
+      expect(u.businessPhones).toEqual([]);
+    }
+  });
+});
+
 describe('responses have the shapes of Graph v1.0', () => {
   const cases: [string, DemoUserKey, string, string][] = [
     ['role definitions', 'alex', `${ROLE}/roleDefinitions`, 'unifiedRoleDefinition'],
