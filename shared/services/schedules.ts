@@ -79,7 +79,37 @@ export class ScheduleQueryService {
         ),
       };
     };
-    const result = await chainedPage(level === 'assignment' ? [activated, assigned] : [assigned], page);
+    // A person's role eligibilities include those of the role-assignable groups they are an active
+    // member of (memberType Group), as Graph lists them: they may activate those roles themselves.
+    const inherited: PageSource<ScheduleRecord> = async (p) => {
+      if (principalId === undefined) return { items: [] };
+      const { record } = await stores.principals.access(principalId);
+      const groupIds = new Set(
+        record.memberships
+          .filter(
+            (m) => m.accessId === 'member' && isActiveAt({ startDateTime: m.start, endDateTime: m.end }, now),
+          )
+          .map((m) => m.groupId),
+      );
+      const items: ScheduleRecord[] = [];
+      for (const groupId of groupIds) {
+        const found = await stores.index.schedulesOfPrincipal(groupId, kind, level, { top: 999 }, notEndedAt);
+        for (const s of found.items) {
+          if (resourceId === undefined || resourceIdOf(s) === resourceId)
+            items.push({ ...s, principalId, memberType: 'Group' });
+        }
+      }
+      // A person is in few groups: all of them read at once, served a page at a time.
+      const from = Number(p.continuationToken ?? 0) || 0;
+      const to = from + (p.top ?? 100);
+      return {
+        items: items.slice(from, to),
+        ...(to < items.length ? { continuationToken: String(to) } : {}),
+      };
+    };
+    const sources =
+      level === 'assignment' ? [activated, assigned] : kind === 'role' ? [assigned, inherited] : [assigned];
+    const result = await chainedPage(sources, page);
     return q.activeOnly ? { ...result, items: result.items.filter((s) => isActiveAt(s, now)) } : result;
   }
 

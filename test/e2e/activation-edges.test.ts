@@ -209,6 +209,21 @@ describe('activation edges', () => {
       directoryScopeId: '/',
       justification: 'On call tonight',
     });
+    // Alex sees it among his eligibilities, through the group.
+    const listed = await readJson(
+      await call(
+        'alex',
+        'GET',
+        "/api/v1.0/roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
+      ),
+    );
+    expect(listed.value).toContainEqual(
+      expect.objectContaining({
+        roleDefinitionId: ROLE_IDS.globalReader,
+        principalId: alex,
+        memberType: 'Group',
+      }),
+    );
     const mine = await call('alex', 'POST', ROLE_REQUESTS, body(alex));
     expect(mine.status).toBe(201);
     expect((await readJson(mine)).status).toBe('Provisioned');
