@@ -51,12 +51,45 @@ const Continuation = z.string().min(1).max(4096);
 
 export interface ListQuery extends CollectionQuery<string> {
   page: PageRequest;
+  /** `$select`: the properties to return (`id` always comes too); undefined = all. */
+  select: string[] | undefined;
 }
 
-/** `$top`, `$skiptoken` (wrapping the storage continuation) and, with `filter`, `$filter`. */
+/** `$top`, `$skiptoken` (wrapping the storage continuation), `$select` and, with `filter`, `$filter`. */
 export function listQuery(req: HttpRequest, filter?: FilterFields): ListQuery {
-  const q = parseCollectionQuery(req, { continuation: Continuation, ...(filter ? { filter } : {}) });
-  return { ...q, page: { top: q.top, continuationToken: q.continuation } };
+  const q = parseCollectionQuery(req, {
+    continuation: Continuation,
+    extraOptions: ['$select'],
+    ...(filter ? { filter } : {}),
+  });
+  return { ...q, page: { top: q.top, continuationToken: q.continuation }, select: selectOf(req) };
+}
+
+const PROPERTY = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+
+/** `$select=a,b`: property names, each a plain identifier; anything else is a 400 naming it. */
+function selectOf(req: HttpRequest): string[] | undefined {
+  const raw = req.query.get('$select');
+  if (raw === null) return undefined;
+  const names = raw.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !PROPERTY.test(n));
+  if (bad !== undefined)
+    throw badRequest(`$select: '${bad}' is not a property name.`, [{ target: '$select', message: bad }]);
+  return [...new Set(['id', ...names])];
+}
+
+/** The selected properties of `item`; a name the resource does not have is a 400, as in Graph. */
+function selected(item: unknown, select: string[] | undefined): unknown {
+  if (!select || item === null || typeof item !== 'object') return item;
+  const record = item as Record<string, unknown>;
+  const missing = select.find((n) => !(n in record));
+  if (missing !== undefined)
+    throw badRequest(`Could not find a property named '${missing}' on this resource.`, [
+      { target: '$select', message: missing },
+    ]);
+  return Object.fromEntries(
+    Object.entries(record).filter(([k]) => k.startsWith('@odata.') || select.includes(k)),
+  );
 }
 
 /** A Graph collection response with `@odata.nextLink` when storage has more. */
@@ -67,7 +100,14 @@ export function collection<T, U>(
   map: (item: T) => U,
 ): HttpResponseInit {
   const next = result.continuationToken ? q.skipToken(result.continuationToken) : undefined;
-  return json(200, collectionBody(result.items.map(map), req.url, next));
+  return json(
+    200,
+    collectionBody(
+      result.items.map((item) => selected(map(item), q.select)),
+      req.url,
+      next,
+    ),
+  );
 }
 
 /** The If-Match header, when sent. */

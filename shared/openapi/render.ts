@@ -141,6 +141,12 @@ class Renderer {
             description: 'From @odata.nextLink.',
             schema: { type: 'string' },
           },
+          {
+            name: '$select',
+            in: 'query',
+            description: 'Comma-separated properties to return (id always comes too).',
+            schema: { type: 'string' },
+          },
         );
       if (op.collection.filter) {
         params.push({

@@ -141,6 +141,28 @@ describe('bodies in other formats, huge ids and huge bodies', () => {
   });
 });
 
+describe('$select', () => {
+  it('returns only the selected properties (and id), keeps them across pages, and refuses unknown ones', async () => {
+    const keys = (r: object) => Object.keys(r).sort();
+    const first = await api.call(
+      'alex',
+      'GET',
+      `${ROLE_BASE}/roleDefinitions?$select=displayName,isBuiltIn&$top=2`,
+    );
+    expect(first.status).toBe(200);
+    for (const r of first.body.value) expect(keys(r)).toEqual(['displayName', 'id', 'isBuiltIn']);
+    const link = new URL(first.body['@odata.nextLink']);
+    const next = await api.call('alex', 'GET', `${link.pathname}${link.search}`);
+    expect(next.status).toBe(200);
+    for (const r of next.body.value) expect(keys(r)).toEqual(['displayName', 'id', 'isBuiltIn']);
+    expectError(await api.call('alex', 'GET', `${ROLE_BASE}/roleDefinitions?$select=nope`), 400);
+    expectError(
+      await api.call('alex', 'GET', `${ROLE_BASE}/roleDefinitions?$select=${encodeURIComponent("a'b")}`),
+      400,
+    );
+  });
+});
+
 describe('users', () => {
   it('an admin registers a person before their first sign-in, who can then be made eligible', async () => {
     const id = randomUUID();

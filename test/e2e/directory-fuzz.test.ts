@@ -579,9 +579,9 @@ const badQuery = fc.oneof(
     )
     .map((t) => `$top=${enc(t)}`),
   fc.string({ minLength: 1, maxLength: 40 }).map((t) => `$skiptoken=${enc(t)}`),
-  fc
-    .constantFrom('$orderby', '$select', '$expand', '$count', '$search', '$skip', '$format')
-    .map((o) => `${o}=x`),
+  fc.constantFrom('$orderby', '$expand', '$count', '$search', '$skip', '$format').map((o) => `${o}=x`),
+  // $select is supported on the lists; a value that is no property name is refused all the same.
+  fc.constant(`$select=${enc("a'b")}`),
   fc.constant('$top=1&$top=2'),
 );
 

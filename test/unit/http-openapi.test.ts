@@ -98,8 +98,8 @@ describe('OpenAPI rendering', () => {
   it('documents collection options, the $filter subset and query parameters', () => {
     const get = doc.paths['/v1.0/test/scheduleRequests'].get;
     const names = get.parameters.map((p: { name: string }) => p.name);
-    expect(names).toEqual(['$top', '$skiptoken', '$filter', 'format', 'since']);
-    expect(get.parameters[2].description).toContain('principalId (eq)');
+    expect(names).toEqual(['$top', '$skiptoken', '$select', '$filter', 'format', 'since']);
+    expect(get.parameters[3].description).toContain('principalId (eq)');
     expect(get.parameters.find((p: { name: string }) => p.name === 'since').required).toBe(true);
     expect(get.parameters.find((p: { name: string }) => p.name === 'format').schema.enum).toEqual([
       'csv',
