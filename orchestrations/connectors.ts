@@ -139,18 +139,8 @@ export async function tellConnectors(client: DurableClient, call: ConnectorSigna
   for (const connectorId of call.connectorIds) {
     const instanceId = instanceOf(call.requestId, connectorId);
     if (call.action === 'grant') {
-      const grant: ConnectorCall = {
-        requestId: call.requestId,
-        connectorId,
-        action: 'grant',
-        principalId: call.principalId,
-        target: call.target,
-        startDateTime: call.startDateTime,
-        endDateTime: call.endDateTime,
-        at: call.at,
-        ...(call.follow ? { follow: call.follow } : {}),
-        ...(call.scheduleId ? { scheduleId: call.scheduleId } : {}),
-      };
+      const { connectorIds: _all, ...signal } = call;
+      const grant: ConnectorCall = { ...signal, connectorId };
       await startOnce(client, CONNECTOR_ORCHESTRATOR, instanceId, {
         grant,
         retry: retryPlan(),

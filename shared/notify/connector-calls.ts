@@ -18,9 +18,9 @@ import {
   removeFromGroup,
 } from '../cloud/graph-targets';
 import { standingAssignment, targetKey } from '../domain/access-record';
-import type { Target } from '../domain/schedules';
 import { faultPoint } from '../fault';
 import { services } from '../services';
+import type { ConnectorSignal } from '../services/activation-events';
 import { raiseAlert } from './alerts';
 import { auditDelivery } from './audit';
 import { type Connector, getConnector } from './connectors';
@@ -28,22 +28,8 @@ import { person } from './facts';
 import { postSigned, safeMessage } from './http-post';
 import type { Notice } from './notifier';
 
-export interface ConnectorCall {
-  requestId: string;
-  connectorId: string;
-  action: 'grant' | 'extend' | 'revoke';
-  principalId: string;
-  target: Target;
-  startDateTime?: string;
-  endDateTime?: string;
-  /** Revokes: expired, selfDeactivate or adminRemove. */
-  reason?: string;
-  /** The orchestration's time of the step. */
-  at: string;
-  /** 'assignment': an admin's active assignment (its schedule `scheduleId`), whose start and end the sync keeps. */
-  follow?: 'activation' | 'assignment';
-  scheduleId?: string;
-}
+/** One connector's part of a ConnectorSignal (the same fields, for one connector id). */
+export type ConnectorCall = Omit<ConnectorSignal, 'connectorIds'> & { connectorId: string };
 
 /** The call's step: an extension is one step per new end. */
 const stepOf = (c: Pick<ConnectorCall, 'action' | 'endDateTime'>) =>
