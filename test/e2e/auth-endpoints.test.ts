@@ -93,6 +93,34 @@ describe('with the dev issuer enabled', () => {
     });
   });
 
+  it('signs in as a demo user: the list, then a token (with MFA when asked) the host accepts', async () => {
+    const users = await readJson(await fetch(`${host.baseUrl}/api/dev-issuer/users`));
+    expect(users.value.map((u: { key: string }) => u.key)).toEqual(Object.keys(DEMO_USERS));
+    const res = await fetch(`${host.baseUrl}/api/dev-issuer/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'alex', mfa: true, minutes: 30 }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await readJson(res);
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 1800 });
+    const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ oid: DEMO_USERS.alex.id, amr: ['pwd', 'mfa'] });
+    const me = await fetch(`${host.baseUrl}/api/v1.0/me`, {
+      headers: { authorization: `Bearer ${body.access_token}` },
+    });
+    expect((await readJson(me)).id).toBe(DEMO_USERS.alex.id);
+
+    const unknown = await fetch(`${host.baseUrl}/api/dev-issuer/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'mallory' }),
+    });
+    expect(unknown.status).toBe(400);
+    expect((await readJson(unknown)).error.code).toBe('BadRequest');
+  });
+
   it('`npm run token` (dist/scripts/token.js) prints a token the host accepts', async () => {
     const token = await new Promise<string>((resolve, reject) => {
       execFile(
@@ -177,6 +205,19 @@ describe('with a virtual clock three hours ahead', () => {
     await host?.stop();
   });
 
+  it("the sign-in endpoint issues tokens at the host's clock, so they work on the moved clock", async () => {
+    const res = await fetch(`${host.baseUrl}/api/dev-issuer/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'adele' }),
+    });
+    const { access_token } = await readJson(res);
+    const me = await fetch(`${host.baseUrl}/api/v1.0/me`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(me.status).toBe(200);
+  });
+
   it('checks token lifetimes on the app clock; --at makes a token for the moved clock', async () => {
     const clock = await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`));
     const realNow = await mintDevToken('adele', { keyDir });
@@ -211,5 +252,16 @@ describe('with the dev issuer disabled (the default)', () => {
     const token = await mintDevToken('megan', { keyDir });
     const me = await fetch(`${host.baseUrl}/api/v1.0/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(401);
+  });
+
+  it('offers no sign-in: neither the demo users nor a token', async () => {
+    expect((await fetch(`${host.baseUrl}/api/dev-issuer/users`)).status).toBe(404);
+    const token = await fetch(`${host.baseUrl}/api/dev-issuer/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'megan', mfa: true }),
+    });
+    expect(token.status).toBe(404);
+    expect(await token.text()).not.toMatch(/access_token/);
   });
 });

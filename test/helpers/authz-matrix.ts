@@ -380,6 +380,14 @@ export const MATRIX: readonly MatrixRow[] = [
   get('openapi.json', all(200)),
   get('dev-issuer/.well-known/jwks.json', all(200)),
   get('dev-issuer/.well-known/openid-configuration', all(200)),
+  get('dev-issuer/users', all(200)),
+  {
+    method: 'POST',
+    route: 'dev-issuer/token',
+    note: "a demo user's token: the portal's and jit login's sign-in",
+    expect: all(200),
+    request: () => ({ path: api('dev-issuer/token'), body: { user: 'alex' } }),
+  },
   get('v1.0/me', signedIn(200)),
   get('v1.0/me/authenticators/totp', signedIn(200)),
   {
