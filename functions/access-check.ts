@@ -4,6 +4,7 @@ import { app, type HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/authenticate';
 import { now } from '../shared/clock';
+import { apiRoute } from '../shared/http/api-route';
 import { forbidden } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
@@ -31,7 +32,7 @@ registerOperation({
 });
 
 app.http('accessCheck', {
-  route: 'v1.0/access/check',
+  route: apiRoute('v1.0/access/check'),
   methods: ['POST'],
   handler: httpHandler(async (req: HttpRequest) => {
     const caller = await authenticate(req);

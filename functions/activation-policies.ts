@@ -7,6 +7,7 @@
 // and policy assignments are in policies.ts.
 import { app, type HttpRequest } from '@azure/functions';
 import { PolicyRule } from '../shared/domain/policy';
+import { apiRoute } from '../shared/http/api-route';
 import { notFound } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
@@ -46,7 +47,7 @@ registerOperation({
 });
 
 app.http('roleManagementPolicyGet', {
-  route: `${POLICY_BASE}/{id}`,
+  route: apiRoute(`${POLICY_BASE}/{id}`),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -56,7 +57,7 @@ app.http('roleManagementPolicyGet', {
 });
 
 app.http('roleManagementPolicyRules', {
-  route: `${POLICY_BASE}/{id}/rules`,
+  route: apiRoute(`${POLICY_BASE}/{id}/rules`),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -67,7 +68,7 @@ app.http('roleManagementPolicyRules', {
 });
 
 app.http('roleManagementPolicyRule', {
-  route: `${POLICY_BASE}/{id}/rules/{ruleId}`,
+  route: apiRoute(`${POLICY_BASE}/{id}/rules/{ruleId}`),
   methods: ['GET', 'PATCH'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);

@@ -19,6 +19,7 @@ import {
   toGroupScheduleRequest,
   toRoleScheduleRequest,
 } from '../shared/domain/requests';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent, type RequestInfo } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
@@ -83,7 +84,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}Create`, {
-    route: base,
+    route: apiRoute(base),
     methods: ['POST'],
     extraInputs: [client],
     handler: httpHandler(async (req, context, info) => {
@@ -94,7 +95,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}Get`, {
-    route: `${base}/{id}`,
+    route: apiRoute(`${base}/{id}`),
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -106,7 +107,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}Cancel`, {
-    route: `${base}/{id}/cancel`,
+    route: apiRoute(`${base}/{id}/cancel`),
     methods: ['POST'],
     extraInputs: [client],
     handler: httpHandler(async (req, context, info) => {
@@ -117,7 +118,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}VerifyMfa`, {
-    route: `${base}/{id}/verifyMfa`,
+    route: apiRoute(`${base}/{id}/verifyMfa`),
     methods: ['POST'],
     extraInputs: [client],
     handler: httpHandler(async (req, context, info) => {

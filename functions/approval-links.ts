@@ -11,6 +11,7 @@ import { useDurableClient } from '../orchestrations/signals';
 import { authenticate } from '../shared/auth/authenticate';
 import { now } from '../shared/clock';
 import { type ActivationRequest, stageOf } from '../shared/domain/activation';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest, conflict, forbidden, HttpError } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { parseOrThrow } from '../shared/http/validation';
@@ -133,7 +134,7 @@ export function decisionView(request: ActivationRequest, stageId?: string) {
 }
 
 app.http('approvalLinkPage', {
-  route: ROUTE,
+  route: apiRoute(ROUTE),
   methods: ['GET'],
   handler: respond(async (req) => {
     const claims = await claimsOf(req.params.token);
@@ -161,7 +162,7 @@ app.http('approvalLinkPage', {
 });
 
 app.http('approvalLinkDecide', {
-  route: ROUTE,
+  route: apiRoute(ROUTE),
   methods: ['POST'],
   extraInputs: [decisionClientInput],
   handler: respond(async (req, context) => {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { useDurableClient } from '../orchestrations/signals';
 import { now } from '../shared/clock';
 import { settings } from '../shared/config';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest, conflict, HttpError } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { ciEnum, parseOrThrow } from '../shared/http/validation';
@@ -66,7 +67,7 @@ function secretOf(name: string): string | undefined {
 }
 
 app.http('approvalWebhook', {
-  route: 'v1.0/approvals/webhook',
+  route: apiRoute('v1.0/approvals/webhook'),
   methods: ['POST'],
   extraInputs: [decisionClientInput],
   handler: httpHandler(async (req: HttpRequest, context) => {

@@ -10,6 +10,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { useDurableClient } from '../orchestrations/signals';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { ciEnum, readJsonBody } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
@@ -50,7 +51,7 @@ function register(kind: Kind, base: string, name: string) {
       },
     });
     app.http(`${name}Decide${stages === 'steps' ? 'Step' : ''}`, {
-      route: `${base}/{id}/${stages}/{${param}}`,
+      route: apiRoute(`${base}/{id}/${stages}/{${param}}`),
       methods: ['PATCH'],
       extraInputs: [client],
       handler: httpHandler(async (req, context, info) => {
@@ -80,7 +81,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}Inbox`, {
-    route: `${base}/filterByCurrentUser(on='approver')`,
+    route: apiRoute(`${base}/filterByCurrentUser(on='approver')`),
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -89,7 +90,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}Get`, {
-    route: `${base}/{id}`,
+    route: apiRoute(`${base}/{id}`),
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);

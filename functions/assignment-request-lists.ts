@@ -6,6 +6,7 @@
 // first, then the second, and its $skiptoken says where it is (shared/services/activation-reads.ts).
 import { app } from '@azure/functions';
 import { now } from '../shared/clock';
+import { apiRoute } from '../shared/http/api-route';
 import { forbidden } from '../shared/http/errors';
 import { httpHandler } from '../shared/http/handler';
 import type { FilterFields } from '../shared/http/odata';
@@ -37,7 +38,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}List`, {
-    route: base,
+    route: apiRoute(base),
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -52,7 +53,7 @@ function register(kind: Kind, base: string, name: string) {
   });
 
   app.http(`${name}Mine`, {
-    route: `${base}/${BY_CURRENT_USER}`,
+    route: apiRoute(`${base}/${BY_CURRENT_USER}`),
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);

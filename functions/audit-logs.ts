@@ -6,6 +6,7 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { DIRECTORY_AUDIT_FILTER } from '../shared/audit/audit-filter';
 import { type DirectoryAudit, toGraphAudit, userIdsOf } from '../shared/audit/directory-audit';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -50,7 +51,7 @@ for (const on of OWN) {
     responses: { 200: 'A page of directoryAudit rows', 400: 'Unsupported $filter' },
   });
   app.http(`directoryAuditsOwn${on === 'initiator' ? 'Initiated' : 'Targeted'}`, {
-    route: path,
+    route: apiRoute(path),
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -63,7 +64,7 @@ for (const on of OWN) {
 }
 
 app.http('directoryAudits', {
-  route: BASE,
+  route: apiRoute(BASE),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -75,7 +76,7 @@ app.http('directoryAudits', {
 });
 
 app.http('directoryAuditItem', {
-  route: `${BASE}/{id}`,
+  route: apiRoute(`${BASE}/{id}`),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);

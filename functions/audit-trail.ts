@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportBody } from '../shared/audit/audit-export';
 import { DIRECTORY_AUDIT_FILTER } from '../shared/audit/audit-filter';
 import { now } from '../shared/clock';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { parseFilter, rejectUnsupportedOptions } from '../shared/http/odata';
@@ -68,7 +69,7 @@ function queryOf<S extends z.ZodObject>(req: HttpRequest, schema: S): z.output<S
 }
 
 app.http('directoryAuditsExport', {
-  route: EXPORT,
+  route: apiRoute(EXPORT),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -95,7 +96,7 @@ app.http('directoryAuditsExport', {
 });
 
 app.http('auditVerify', {
-  route: VERIFY,
+  route: apiRoute(VERIFY),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);

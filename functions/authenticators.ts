@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { authenticate } from '../shared/auth/authenticate';
 import type { Caller } from '../shared/auth/caller';
 import { now } from '../shared/clock';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest, conflict, forbidden, notFound, tooManyRequests } from '../shared/http/errors';
 import { addErrorMapper, httpHandler, json, noContent } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
@@ -87,7 +88,7 @@ registerOperation({
 });
 
 app.http('totpAuthenticator', {
-  route: ROUTE,
+  route: apiRoute(ROUTE),
   methods: ['GET', 'POST', 'DELETE'],
   authLevel: 'anonymous',
   handler: httpHandler(async (req: HttpRequest) => {
@@ -108,7 +109,7 @@ app.http('totpAuthenticator', {
 });
 
 app.http('totpAuthenticatorConfirm', {
-  route: `${ROUTE}/confirm`,
+  route: apiRoute(`${ROUTE}/confirm`),
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: httpHandler(async (req: HttpRequest) => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEMO_USERS, type DemoUserKey } from '../shared/auth/demo-users';
 import { DEV_KEY_ALG, devJwks, mintDevToken } from '../shared/auth/dev-issuer';
 import { authSettings } from '../shared/config';
+import { apiRoute } from '../shared/http/api-route';
 import { notFound } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
@@ -85,7 +86,7 @@ function requireEnabled(): void {
 }
 
 app.http('devIssuerJwks', {
-  route: 'dev-issuer/.well-known/jwks.json',
+  route: apiRoute('dev-issuer/.well-known/jwks.json'),
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: httpHandler(async () => {
@@ -95,7 +96,7 @@ app.http('devIssuerJwks', {
 });
 
 app.http('devIssuerOpenIdConfiguration', {
-  route: 'dev-issuer/.well-known/openid-configuration',
+  route: apiRoute('dev-issuer/.well-known/openid-configuration'),
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: httpHandler(async (req: HttpRequest) => {
@@ -112,7 +113,7 @@ app.http('devIssuerOpenIdConfiguration', {
 });
 
 app.http('devIssuerUsers', {
-  route: 'dev-issuer/users',
+  route: apiRoute('dev-issuer/users'),
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: httpHandler(async () => {
@@ -124,7 +125,7 @@ app.http('devIssuerUsers', {
 // Anyone who can reach a host with the dev issuer on can be anyone: that is what the dev issuer is,
 // and why it is never on in production (the Bicep template and the settings check keep it off).
 app.http('devIssuerToken', {
-  route: 'dev-issuer/token',
+  route: apiRoute('dev-issuer/token'),
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: httpHandler(async (req: HttpRequest) => {

@@ -9,6 +9,7 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import { now } from '../shared/clock';
 import { ARM_ROLE_DEFINITION, ARM_SCOPE } from '../shared/cloud/arm-targets';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest, notFound } from '../shared/http/errors';
 import { json, noContent } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
@@ -120,7 +121,7 @@ registerOperation({
 const notThere = (id: string) => notFound(`No grant connector with id '${id}'.`);
 
 app.http('grantConnectors', {
-  route: BASE,
+  route: apiRoute(BASE),
   methods: ['GET', 'POST'],
   handler: adminHandler(async (req, callerId) => {
     if (req.method === 'GET') return json(200, { value: (await listConnectors()).map(viewOf) });
@@ -156,7 +157,7 @@ function lowerCaseIds(c: Partial<Record<string, string>>) {
 }
 
 app.http('grantConnector', {
-  route: `${BASE}/{id}`,
+  route: apiRoute(`${BASE}/{id}`),
   methods: ['GET', 'DELETE'],
   handler: adminHandler(async (req) => {
     const id = req.params.id;
@@ -171,7 +172,7 @@ app.http('grantConnector', {
 });
 
 app.http('grantConnectorAlerts', {
-  route: 'v1.0/grantConnectorAlerts',
+  route: apiRoute('v1.0/grantConnectorAlerts'),
   methods: ['GET'],
   handler: adminHandler(async () => json(200, { value: await listAlerts() })),
 });

@@ -7,6 +7,7 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { CreateGroupInput } from '../shared/domain/groups';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { parseOrThrow } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
@@ -74,7 +75,7 @@ registerOperation({
 });
 
 app.http('groups', {
-  route: BASE,
+  route: apiRoute(BASE),
   methods: ['GET', 'POST'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -88,7 +89,7 @@ app.http('groups', {
 });
 
 app.http('groupItem', {
-  route: `${BASE}/{id}`,
+  route: apiRoute(`${BASE}/{id}`),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -98,7 +99,7 @@ app.http('groupItem', {
 });
 
 app.http('groupMembers', {
-  route: `${BASE}/{id}/members`,
+  route: apiRoute(`${BASE}/{id}/members`),
   methods: ['GET', 'POST'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -132,7 +133,7 @@ app.http('groupMembers', {
 });
 
 app.http('groupMemberItem', {
-  route: `${BASE}/{id}/members/{memberId}`,
+  route: apiRoute(`${BASE}/{id}/members/{memberId}`),
   methods: ['DELETE'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);

@@ -2,6 +2,7 @@
 import { app, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { settings } from '../shared/config';
+import { apiRoute } from '../shared/http/api-route';
 import { registerOperation } from '../shared/openapi/registry';
 import { tableServiceClient } from '../shared/storage/connection';
 
@@ -52,4 +53,4 @@ async function health(): Promise<HttpResponseInit> {
   };
 }
 
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
+app.http('health', { route: apiRoute('health'), methods: ['GET'], authLevel: 'anonymous', handler: health });

@@ -5,6 +5,7 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/authenticate';
 import { toGraphUser } from '../shared/domain/users';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 
@@ -21,7 +22,7 @@ registerOperation({
 });
 
 app.http('me', {
-  route: 'v1.0/me',
+  route: apiRoute('v1.0/me'),
   methods: ['GET'],
   authLevel: 'anonymous', // the bearer token is checked by authenticate(), not by function keys
   handler: httpHandler(async (req) => {

@@ -7,6 +7,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { now } from '../shared/clock';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest, notFound } from '../shared/http/errors';
 import { json, noContent } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
@@ -99,7 +100,7 @@ registerOperation({
 });
 
 app.http('notificationSubscriptions', {
-  route: BASE,
+  route: apiRoute(BASE),
   methods: ['GET', 'POST'],
   handler: adminHandler(async (req, callerId) => {
     if (req.method === 'GET') return json(200, { value: (await listSubscriptions()).map(viewOf) });
@@ -121,7 +122,7 @@ app.http('notificationSubscriptions', {
 });
 
 app.http('notificationSubscription', {
-  route: `${BASE}/{id}`,
+  route: apiRoute(`${BASE}/{id}`),
   methods: ['GET', 'PATCH', 'DELETE'],
   handler: adminHandler(async (req) => {
     const id = req.params.id;

@@ -3,6 +3,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { settings } from '../shared/config';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { renderOpenApi } from '../shared/openapi/render';
@@ -16,7 +17,7 @@ registerOperation({
 });
 
 app.http('openapi', {
-  route: 'openapi.json',
+  route: apiRoute('openapi.json'),
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: httpHandler(async () =>

@@ -3,6 +3,7 @@
 //   GET /v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'
 //       [and roleDefinitionId eq '{id}']   (or scopeType eq 'Group' and scopeId eq '{groupId}')
 import { app, type HttpRequest } from '@azure/functions';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest } from '../shared/http/errors';
 import { httpHandler } from '../shared/http/handler';
 import type { FilterFields } from '../shared/http/odata';
@@ -52,7 +53,7 @@ registerOperation({
 });
 
 app.http('roleManagementPolicies', {
-  route: 'v1.0/policies/roleManagementPolicies',
+  route: apiRoute('v1.0/policies/roleManagementPolicies'),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -63,7 +64,7 @@ app.http('roleManagementPolicies', {
 });
 
 app.http('roleManagementPolicyAssignments', {
-  route: 'v1.0/policies/roleManagementPolicyAssignments',
+  route: apiRoute('v1.0/policies/roleManagementPolicyAssignments'),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);

@@ -11,6 +11,7 @@ import {
   toGraphRoleDefinition,
   UpdateRoleDefinitionInput,
 } from '../shared/domain/roles';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -59,7 +60,7 @@ registerOperation({
 });
 
 app.http('roleDefinitions', {
-  route: BASE,
+  route: apiRoute(BASE),
   methods: ['GET', 'POST'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -74,7 +75,7 @@ app.http('roleDefinitions', {
 });
 
 app.http('roleDefinitionItem', {
-  route: `${BASE}/{id}`,
+  route: apiRoute(`${BASE}/{id}`),
   methods: ['GET', 'PATCH', 'DELETE'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);

@@ -22,6 +22,7 @@ import {
   toRoleSchedule,
   toRoleScheduleInstance,
 } from '../shared/domain/schedules';
+import { apiRoute } from '../shared/http/api-route';
 import { badRequest, conflict, forbidden } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import type { FilterFields, FilterNode } from '../shared/http/odata';
@@ -80,7 +81,7 @@ function requests(kind: Kind, route: string, name: string) {
     responses: { 200: 'The request', 404: 'Not visible' },
   });
   app.http(name, {
-    route,
+    route: apiRoute(route),
     methods: ['GET', 'POST'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -105,7 +106,7 @@ function requests(kind: Kind, route: string, name: string) {
     }),
   });
   app.http(`${name}Item`, {
-    route: `${route}/{id}`,
+    route: apiRoute(`${route}/{id}`),
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -124,7 +125,7 @@ function requests(kind: Kind, route: string, name: string) {
     },
   });
   app.http(`${name}Cancel`, {
-    route: `${route}/{id}/cancel`,
+    route: apiRoute(`${route}/{id}/cancel`),
     methods: ['POST'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -167,7 +168,7 @@ function scheduleList(
     responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(name, {
-    route,
+    route: apiRoute(route),
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
@@ -186,7 +187,7 @@ function scheduleList(
     responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(`${name}Mine`, {
-    route: `${route}/${BY_CURRENT_USER}`,
+    route: apiRoute(`${route}/${BY_CURRENT_USER}`),
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);

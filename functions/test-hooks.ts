@@ -7,6 +7,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { armFault, faultInjectionEnabled } from '../shared/fault';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
 import { services } from '../shared/services';
@@ -20,7 +21,7 @@ const Arm = z.strictObject({
 
 if (faultInjectionEnabled()) {
   app.http('testFaults', {
-    route: 'test/faults',
+    route: apiRoute('test/faults'),
     methods: ['POST'],
     authLevel: 'anonymous',
     handler: httpHandler(async (req) => {
@@ -31,7 +32,7 @@ if (faultInjectionEnabled()) {
     }),
   });
   app.http('testIdle', {
-    route: 'test/idle',
+    route: apiRoute('test/idle'),
     methods: ['GET'],
     authLevel: 'anonymous',
     handler: httpHandler(async () => {

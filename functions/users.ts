@@ -6,6 +6,7 @@
 
 import { app, type HttpRequest } from '@azure/functions';
 import { CreateUserInput, toGraphUser } from '../shared/domain/users';
+import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -37,7 +38,7 @@ registerOperation({
 });
 
 app.http('users', {
-  route: BASE,
+  route: apiRoute(BASE),
   methods: ['GET', 'POST'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
@@ -49,7 +50,7 @@ app.http('users', {
 });
 
 app.http('user', {
-  route: `${BASE}/{id}`,
+  route: apiRoute(`${BASE}/{id}`),
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
