@@ -12,6 +12,7 @@ import { z } from 'zod';
 import '../orchestrations/activation';
 import '../orchestrations/activation-activities';
 import { useDurableClient } from '../orchestrations/signals';
+import { NotFoundError } from '../shared/domain/errors';
 import {
   GroupScheduleRequestInput,
   RoleScheduleRequestInput,
@@ -72,7 +73,12 @@ function register(kind: Kind, base: string, name: string) {
     path: `/${base}/{id}/cancel`,
     summary: 'Cancel a request waiting for MFA or approval',
     tags: ['activation'],
-    responses: { 204: 'Canceled', 409: 'Not pending' },
+    responses: {
+      204: 'Canceled (by an admin: denied, for a selfExtend/selfRenew)',
+      403: 'Neither the principal nor an admin',
+      404: 'Not visible',
+      409: 'Not pending',
+    },
   });
   registerOperation({
     method: 'post',
@@ -112,7 +118,14 @@ function register(kind: Kind, base: string, name: string) {
     extraInputs: [client],
     handler: httpHandler(async (req, context, info) => {
       const { s, ctx } = await callerOf(req, context, info);
-      await s.activation.cancel(ctx, kind, req.params.id);
+      try {
+        await s.activation.cancel(ctx, kind, req.params.id);
+      } catch (err) {
+        // Not an activation of the caller's: a selfExtend/selfRenew waiting for an admin, perhaps.
+        if (!(err instanceof NotFoundError)) throw err;
+        const request = await s.schedules.getRequest(ctx, kind, 'assignment', req.params.id);
+        await s.requests.cancelRequest(ctx, request);
+      }
       return noContent();
     }),
   });

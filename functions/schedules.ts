@@ -23,8 +23,8 @@ import {
   toRoleScheduleInstance,
 } from '../shared/domain/schedules';
 import { apiRoute } from '../shared/http/api-route';
-import { badRequest, conflict, forbidden } from '../shared/http/errors';
-import { httpHandler, json } from '../shared/http/handler';
+import { badRequest } from '../shared/http/errors';
+import { httpHandler, json, noContent } from '../shared/http/handler';
 import type { FilterFields, FilterNode } from '../shared/http/odata';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
@@ -119,9 +119,10 @@ function requests(kind: Kind, route: string, name: string) {
     summary: `Cancel a pending ${kind} eligibility schedule request`,
     tags: ['eligibility'],
     responses: {
+      204: 'Canceled by the principal, or denied by an admin',
       403: 'Neither the principal nor an admin',
       404: 'Not visible',
-      409: 'Not pending (admin requests complete at once)',
+      409: 'Not pending (only selfExtend/selfRenew wait, for an admin; admin requests complete at once)',
     },
   });
   app.http(`${name}Cancel`, {
@@ -131,14 +132,8 @@ function requests(kind: Kind, route: string, name: string) {
       const ctx = await operationContext(req, info);
       const s = services();
       const request = await s.schedules.getRequest(ctx, kind, 'eligibility', req.params.id);
-      const own = ctx.actor.kind === 'user' && ctx.actor.id === request.principalId;
-      if (!own && ctx.actor.kind === 'user' && !(await s.access.canManage(ctx.actor.id, s.now())))
-        throw forbidden('Only the principal or an administrator may cancel a request.');
-      // Graph's cancel is for requests still waiting; every eligibility request here is decided at once.
-      throw conflict(
-        `The request is ${request.status}; only pending requests can be canceled.`,
-        'RequestNotPending',
-      );
+      await s.requests.cancelRequest(ctx, request);
+      return noContent();
     }),
   });
 }

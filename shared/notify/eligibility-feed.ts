@@ -11,13 +11,16 @@ import { notifyTable, statusCode } from './tables';
 
 // Eligibility and active (standing) assignments an admin made or removed; activations say "(PIM activation)".
 const ELIGIBILITY = /^(Add|Remove) (eligible )?(member|owner) (to|from) (role|group) in PIM completed/;
+// A principal's selfExtend/selfRenew, waiting for the admins (shared/domain/renewal.ts).
+const RENEWAL = /^Request (extension|renewal) of (eligible )?(member|owner) in (role|group) in PIM completed/;
 
 const detail = (a: DirectoryAudit, key: string) => a.additionalDetails.find((d) => d.key === key)?.value;
 
 /** The notice an audit row stands for, if it is an eligibility or active assignment an admin added or removed. */
 export function eligibilityNotice(a: DirectoryAudit): Notice | undefined {
   const m = ELIGIBILITY.exec(a.activityDisplayName);
-  if (!m || a.result !== 'success') return undefined;
+  const renewal = m ? null : RENEWAL.exec(a.activityDisplayName);
+  if ((!m && !renewal) || a.result !== 'success') return undefined;
   const object = a.targetResources.find((t) => t.type === 'Role' || t.type === 'Group');
   const principal = a.targetResources.find((t) => t !== object && (t.type === 'User' || t.type === 'Group'));
   if (!object || !principal) return undefined;
@@ -26,15 +29,17 @@ export function eligibilityNotice(a: DirectoryAudit): Notice | undefined {
     object.type === 'Role'
       ? { kind: 'role', roleDefinitionId: object.id, directoryScopeId: detail(a, 'DirectoryScopeId') ?? '/' }
       : { kind: 'group', groupId: object.id, accessId: access === 'owner' ? 'owner' : 'member' };
-  const end = detail(a, 'EndDateTime');
+  const end = renewal ? detail(a, 'CurrentEndDateTime') : detail(a, 'EndDateTime');
   return {
-    event: m[2]
-      ? m[1] === 'Add'
-        ? 'eligibilityAssigned'
-        : 'eligibilityRemoved'
-      : m[1] === 'Add'
-        ? 'assignmentAssigned'
-        : 'assignmentRemoved',
+    event: !m
+      ? 'renewalRequested'
+      : m[2]
+        ? m[1] === 'Add'
+          ? 'eligibilityAssigned'
+          : 'eligibilityRemoved'
+        : m[1] === 'Add'
+          ? 'assignmentAssigned'
+          : 'assignmentRemoved',
     subjectId: detail(a, 'RequestId') ?? a.id,
     principalId: principal.id,
     targetDisplayName: object.displayName ?? object.id,

@@ -10,6 +10,7 @@ export type NoticeEvent =
   | 'eligibilityRemoved'
   | 'assignmentAssigned'
   | 'assignmentRemoved'
+  | 'renewalRequested'
   | 'activationRequested'
   | 'approved'
   | 'denied'
@@ -25,6 +26,7 @@ export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'eligibilityRemoved',
   'assignmentAssigned',
   'assignmentRemoved',
+  'renewalRequested',
   'activationRequested',
   'approved',
   'denied',

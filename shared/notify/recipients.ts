@@ -31,13 +31,14 @@ const CRITICAL: ReadonlySet<NoticeEvent> = new Set([
   'denied',
   'activated',
   'assignmentAssigned',
+  'renewalRequested',
   'connectorFailed',
 ]);
 
 function ruleSuffix(event: NoticeEvent): string | undefined {
   if (event === 'eligibilityAssigned' || event === 'eligibilityRemoved') return 'Admin_Eligibility';
   if (event === 'assignmentAssigned' || event === 'assignmentRemoved') return 'Admin_Assignment';
-  if (event === 'connectorFailed') return undefined;
+  if (event === 'connectorFailed' || event === 'renewalRequested') return undefined;
   return 'EndUser_Assignment';
 }
 

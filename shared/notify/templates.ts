@@ -25,6 +25,8 @@ export const AUDIENCES: Record<NoticeEvent, readonly Audience[]> = {
   // An admin's active (standing) assignment: the person, and the admins as an alert.
   assignmentAssigned: ['requester', 'admins'],
   assignmentRemoved: ['requester', 'admins'],
+  // A principal's selfExtend/selfRenew: the admins decide.
+  renewalRequested: ['admins'],
   activationRequested: ['approver'],
   // Approvers learn the outcome of a request they were asked about.
   approved: ['requester', 'approver'],
@@ -86,6 +88,8 @@ function subjectOf(f: NoticeFacts, audience: Audience): string {
       return audience === 'admins'
         ? `${who} no longer has the active assignment of ${role}`
         : `Your active assignment of ${role} was removed`;
+    case 'renewalRequested':
+      return `${who} asks for more time on ${role}`;
     case 'connectorFailed':
       return `Alert: connector ${f.connector?.displayName ?? ''} could not ${f.connector?.action ?? 'sync'} ${role} for ${who}`;
   }
@@ -127,6 +131,11 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
         : `${nameOf(f.by)} assigned ${role} to you; it is active without activation.`;
     case 'assignmentRemoved':
       return `${who}'s active assignment of ${role} was removed; that access has ended.`;
+    case 'renewalRequested':
+      return (
+        `${who} asks an administrator to extend or renew their assignment of ${role} (it ends ${time(f.endDateTime)}). ` +
+        `Grant it with adminExtend or adminRenew of that assignment; deny it by canceling the request.`
+      );
     case 'connectorFailed':
       return (
         `The grant connector ${f.connector?.displayName ?? ''} did not accept the ${f.connector?.action ?? ''} ` +

@@ -5,9 +5,10 @@
 // activation-contract.ts); the truth is in the rows.
 //
 //   submit      POST .../assignmentScheduleRequests: selfActivate (grants at once when MFA is proved
-//               and no approval is needed), selfDeactivate, selfExtend/selfRenew (or a second
-//               selfActivate: the live activation's end moves), adminRemove (a live activation;
-//               an admin assignment goes to the directory service), other admin actions delegated
+//               and no approval is needed; a second one moves the live activation's end, with
+//               the policy's approval for extensions), selfDeactivate, adminRemove (a live
+//               activation; an admin assignment goes to the directory service); admin actions and
+//               Graph's selfExtend/selfRenew (asking an admin about an assignment) are delegated
 //   verifyMfa   the MFA step, by a fresh-MFA token or a TOTP code
 //   decide      an approver's decision (portal, mail link, chat webhook): approve grants at once
 //   cancel      the requester withdraws a pending request
@@ -172,7 +173,8 @@ export class ActivationService {
           throw err;
         }
       default:
-        return this.extendLive(ctx, actor, input, target, retryKey);
+        // selfExtend, selfRenew: a request for an admin's decision about an assignment.
+        return this.delegate(ctx, kind, body);
     }
   }
 
@@ -215,17 +217,7 @@ export class ActivationService {
             'PendingRoleAssignmentRequest',
           );
         requireAuthenticationContext(facts.policy, actor);
-        if (holder)
-          return this.extendHolder(
-            ctx,
-            actor,
-            input,
-            holder,
-            facts.access,
-            retryKey,
-            'activate',
-            reservation,
-          );
+        if (holder) return this.extendHolder(ctx, actor, input, holder, facts.access, retryKey, reservation);
 
         const start = requestedStart(input, now);
         const maximumMs = this.rules.maximumMs(facts.policy);
@@ -503,30 +495,7 @@ export class ActivationService {
     );
   }
 
-  // ---- extensions: selfExtend, selfRenew, a second selfActivate --------------------------------------
-
-  private async extendLive(
-    ctx: OperationContext,
-    actor: Actor,
-    input: ScheduleRequestInput,
-    target: Target,
-    retryKey: string | undefined,
-  ): Promise<Outcome> {
-    requireSelf(input, actor);
-    return this.retrying(
-      actor.id,
-      async (reservation) => {
-        const now = this.deps.now();
-        const read = await this.deps.stores.principals.access(actor.id);
-        const again = await this.previous(actor.id, read.record, retryKey);
-        if (again) return again;
-        const holder = await this.liveHolder(actor.id, read.record, target, now);
-        if (holder?.status !== 'Provisioned') throw noLiveActivation();
-        return this.extendHolder(ctx, actor, input, holder, read, retryKey, 'extend', reservation);
-      },
-      true,
-    );
-  }
+  // ---- extension: a second selfActivate --------------------------------------------------------
 
   /**
    * Moves the end of the live `holder`: at once, or, when the policy wants approval, through a
@@ -539,14 +508,13 @@ export class ActivationService {
     holder: ActivationRequest,
     read: StoredAccess,
     retryKey: string | undefined,
-    kind: 'activate' | 'extend',
     reservation?: MarkerReservation,
   ): Promise<Outcome> {
     const now = this.deps.now();
     const policy = await this.rules.policyOf(holder.target);
     requireAuthenticationContext(policy, actor);
     const durationMs = requestedDuration(input, now, this.rules.maximumMs(policy));
-    const evaluation = this.rules.evaluate(policy, { start: now, durationMs, ...input }, true, kind);
+    const evaluation = this.rules.evaluate(policy, { start: now, durationMs, ...input }, true, 'extend');
     failOn(
       evaluation.failedRules.filter((r) => r !== 'MfaRule'),
       hintsOf(evaluation),

@@ -69,6 +69,9 @@ const VERB: Record<
   adminRemove: { verb: 'Remove', preposition: 'from', operation: 'Unassign' },
   adminExtend: { verb: 'Extend', preposition: 'in', operation: 'Update' },
   adminRenew: { verb: 'Renew', preposition: 'in', operation: 'Update' },
+  // The principal's own requests for an admin's decision (shared/domain/renewal.ts).
+  selfExtend: { verb: 'Request extension of', preposition: 'in', operation: 'Update' },
+  selfRenew: { verb: 'Request renewal of', preposition: 'in', operation: 'Update' },
 };
 
 /** E.g. "Add eligible member to role in PIM completed (permanent)", "Remove owner from group in PIM completed". */

@@ -4,17 +4,27 @@
 // removes it, adminExtend moves a running schedule's end later, adminRenew restarts an ended one.
 // Each request: validate -> authorize -> check the policy and the directory rules -> write the
 // schedule, the request row and the audit row in one transaction (retrying on a lost race).
+// The principal's own selfExtend and selfRenew (shared/domain/renewal.ts) wait here for an admin:
+// adminExtend or adminRenew of the schedule grants them, adminRemove or an admin's cancel denies them.
 import { randomUUID } from 'node:crypto';
 import type { OutboxSignal } from '../audit/outbox';
 import {
   AppError,
   ConflictError,
+  ForbiddenError,
   LastAdministratorError,
   PolicyValidationError,
   ValidationError,
 } from '../domain/errors';
 import { defaultPolicy, type PolicyTarget, type RoleManagementPolicy } from '../domain/policy';
 import { adminRequestFailures, adminRequestHints, isTooShort } from '../domain/policy-evaluation';
+import {
+  EXTEND_WINDOW_DAYS,
+  isRenewalAction,
+  type RenewalAction,
+  type RenewalCandidate,
+  renewalCandidate,
+} from '../domain/renewal';
 import {
   GroupScheduleRequestInput,
   isAdminAction,
@@ -126,13 +136,15 @@ export class ScheduleRequestService {
     level: ScheduleLevel,
     input: ScheduleRequestInput,
   ): Promise<ScheduleRequestRecord> {
+    if (isRenewalAction(input.action)) return this.requestRenewal(ctx, level, input, input.action);
     if (!isAdminAction(input.action)) {
       throw new ValidationError(
         `Action '${input.action}' is a self-service action, handled by activation, not here.`,
         [
           {
             target: 'action',
-            message: 'expected adminAssign, adminUpdate, adminRemove, adminExtend or adminRenew',
+            message:
+              'expected adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew, selfExtend or selfRenew',
           },
         ],
         'UnsupportedAction',
@@ -154,7 +166,7 @@ export class ScheduleRequestService {
       ).filter((s) => sameTarget(s.value.target, target));
       const requestId = randomUUID();
       const plan = await this.plan(ctx, level, input, target, mine, policy, requestId, now);
-      const record = this.record(ctx, level, input, target, plan, requestId, now);
+      const record = this.record(ctx, level, input, target, plan.schedule, plan.window, requestId, now);
       if (input.isValidationOnly) return record;
       const activity = scheduleActivity(
         input.action,
@@ -162,9 +174,10 @@ export class ScheduleRequestService {
         target,
         plan.window ? plan.window.end === null : undefined,
       );
+      const answered = await this.answerRenewals(resource, level, input, plan.schedule, now);
       await this.deps.stores.roleManagement.commit(resource, {
         guard: head,
-        writes: [plan.write, { op: 'insert', entity: requestEntity(record) }],
+        writes: [plan.write, { op: 'insert', entity: requestEntity(record) }, ...answered],
         signals: level === 'assignment' ? await assignmentConnectorSignals(input.action, plan, now) : [],
         audits: [
           event(ctx, now, {
@@ -177,6 +190,158 @@ export class ScheduleRequestService {
         ],
       });
       return record;
+    });
+  }
+
+  /**
+   * selfExtend / selfRenew: the principal asks for more time on an assignment of their own. Nothing
+   * changes but the request, which waits as PendingAdminDecision; the admins are told (through the
+   * audit row, as eligibility changes are: shared/notify/eligibility-feed.ts).
+   */
+  private async requestRenewal(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    input: ScheduleRequestInput,
+    action: RenewalAction,
+  ): Promise<ScheduleRequestRecord> {
+    if (ctx.actor.kind !== 'user' || ctx.actor.id !== input.principalId.toLowerCase())
+      throw new ForbiddenError(
+        `${action} is for the principal's own assignments: principalId must be the caller's id.`,
+      );
+    if (!input.justification?.trim())
+      throw new ValidationError(`Say why you still need it: ${action} requires a justification.`, [
+        { target: 'justification', message: 'required' },
+      ]);
+    const target = targetOfInput(input);
+    const resource = resourceOfTarget(target);
+    return withRetry(async () => {
+      const now = this.deps.now();
+      const head = await this.loadResource(target);
+      const repo = this.deps.stores.roleManagement;
+      const mine = (await repo.schedules(resource, level, { principalId: input.principalId }))
+        .map((s) => s.value)
+        .filter((s) => sameTarget(s.target, target) && s.memberType === 'Direct');
+      const found = renewalCandidate(action, mine, now, input.targetScheduleId);
+      if (!found.ok) throw renewalRefusal(action, level, found);
+      const pending = await this.pendingRenewals(resource, level, input.principalId, found.schedule.id);
+      if (pending.length > 0)
+        throw new ConflictError(
+          `Request ${pending[0].id} already asks the admins about this assignment; wait for it or cancel it.`,
+          'PendingRoleAssignmentRequest',
+        );
+      const requestId = randomUUID();
+      const requested = input.scheduleInfo ? resolveWindow(input.scheduleInfo, now) : null;
+      const record: ScheduleRequestRecord = {
+        ...this.record(ctx, level, input, target, found.schedule, requested, requestId, now),
+        status: 'PendingAdminDecision',
+        completedDateTime: null,
+      };
+      if (input.isValidationOnly) return record;
+      const activity = scheduleActivity(action, level, target, undefined);
+      await repo.commit(resource, {
+        guard: head,
+        writes: [{ op: 'insert', entity: requestEntity(record) }],
+        signals: [],
+        audits: [
+          event(ctx, now, {
+            category: categoryOf(target),
+            activityDisplayName: activity.name,
+            operationType: activity.operation,
+            targets: await this.auditTargets(target, input.principalId, requestId),
+            details: {
+              ...requestDetails(record),
+              CurrentEndDateTime: found.schedule.endDateTime ?? 'permanent',
+            },
+          }),
+        ],
+      });
+      return record;
+    });
+  }
+
+  /** The principal's selfExtend/selfRenew requests about `scheduleId` that wait for an admin. */
+  private async pendingRenewals(
+    resource: ReturnType<typeof resourceOfTarget>,
+    level: ScheduleLevel,
+    principalId: string,
+    scheduleId: string,
+  ): Promise<ScheduleRequestRecord[]> {
+    const out: ScheduleRequestRecord[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.deps.stores.roleManagement.listRequests(
+        resource,
+        level,
+        { top: 500, continuationToken: token },
+        { principalId },
+      );
+      out.push(
+        ...page.items.filter((r) => r.status === 'PendingAdminDecision' && r.targetScheduleId === scheduleId),
+      );
+      token = page.continuationToken;
+    } while (token);
+    return out;
+  }
+
+  /** An admin's adminExtend/adminRenew grants the waiting self requests about the schedule; adminRemove denies them. */
+  private async answerRenewals(
+    resource: ReturnType<typeof resourceOfTarget>,
+    level: ScheduleLevel,
+    input: ScheduleRequestInput,
+    schedule: ScheduleRecord,
+    now: Date,
+  ): Promise<Write[]> {
+    const status =
+      input.action === 'adminExtend' || input.action === 'adminRenew'
+        ? 'Granted'
+        : input.action === 'adminRemove'
+          ? 'Denied'
+          : undefined;
+    if (!status) return [];
+    const waiting = await this.pendingRenewals(resource, level, schedule.principalId, schedule.id);
+    return waiting.map((r) => ({
+      op: 'upsert',
+      entity: requestEntity({ ...r, status, completedDateTime: now.toISOString() }),
+    }));
+  }
+
+  /**
+   * POST .../{id}/cancel of a request waiting for an admin: the principal withdraws it (Canceled), or
+   * an admin turns it down (Denied). Other requests here completed when they were made (409).
+   */
+  async cancelRequest(ctx: OperationContext, request: ScheduleRequestRecord): Promise<void> {
+    const own = ctx.actor.kind === 'user' && ctx.actor.id === request.principalId;
+    const admin =
+      ctx.actor.kind === 'user' && (await this.deps.access.canManage(ctx.actor.id, this.deps.now()));
+    if (!own && !admin)
+      throw new ForbiddenError('Only the principal or an administrator may cancel a request.');
+    const target = request.target;
+    const resource = resourceOfTarget(target);
+    await withRetry(async () => {
+      const now = this.deps.now();
+      const head = await this.loadResource(target);
+      const current = await this.deps.stores.roleManagement.request(resource, request.level, request.id);
+      if (current?.status !== 'PendingAdminDecision')
+        throw new ConflictError(
+          `The request is ${current?.status ?? 'gone'}; only pending requests can be canceled.`,
+          'RequestNotPending',
+        );
+      const status = own ? 'Canceled' : 'Denied';
+      const next: ScheduleRequestRecord = { ...current, status, completedDateTime: now.toISOString() };
+      await this.deps.stores.roleManagement.commit(resource, {
+        guard: head,
+        writes: [{ op: 'upsert', entity: requestEntity(next) }],
+        signals: [],
+        audits: [
+          event(ctx, now, {
+            category: categoryOf(target),
+            activityDisplayName: `${scheduleActivity(current.action, current.level, target, undefined).name.replace(' completed', '')} ${status.toLowerCase()}`,
+            operationType: 'Update',
+            targets: await this.auditTargets(target, current.principalId, current.id),
+            details: requestDetails(next),
+          }),
+        ],
+      });
     });
   }
 
@@ -341,11 +506,11 @@ export class ScheduleRequestService {
     level: ScheduleLevel,
     input: ScheduleRequestInput,
     target: Target,
-    plan: Plan,
+    schedule: ScheduleRecord,
+    w: Window | null,
     requestId: string,
     now: Date,
   ): ScheduleRequestRecord {
-    const w = plan.window;
     const requestedType = expirationTypeOf(input.scheduleInfo?.expiration);
     return {
       id: requestId,
@@ -376,7 +541,7 @@ export class ScheduleRequestService {
               },
             },
       isValidationOnly: input.isValidationOnly,
-      targetScheduleId: plan.schedule.id,
+      targetScheduleId: schedule.id,
       approvalId: null,
       createdDateTime: now.toISOString(),
       completedDateTime: now.toISOString(),
@@ -481,4 +646,40 @@ function expirationOf(s: ScheduleRecord): ScheduleInfo['expiration'] {
   return s.endDateTime === null
     ? { type: 'noExpiration' }
     : { type: 'afterDateTime', endDateTime: s.endDateTime };
+}
+
+function renewalRefusal(
+  action: RenewalAction,
+  level: ScheduleLevel,
+  found: Extract<RenewalCandidate, { ok: false }>,
+): AppError {
+  const what = level === 'eligibility' ? 'eligible assignment' : 'active assignment';
+  switch (found.reason) {
+    case 'notEndingSoon':
+      return new ValidationError(
+        `Your ${what} ends at ${found.schedule?.endDateTime ?? 'no end'}: ask for an extension within ${EXTEND_WINDOW_DAYS} days of its end.`,
+        [
+          {
+            target: 'action',
+            message: `selfExtend is for assignments ending within ${EXTEND_WINDOW_DAYS} days`,
+          },
+        ],
+        'ExtendNotAllowed',
+      );
+    case 'stillRunning':
+      return new ValidationError(
+        `Your ${what} has not ended: ask for selfExtend instead of selfRenew.`,
+        [{ target: 'action', message: 'selfRenew is for assignments that have ended' }],
+        'RenewNotAllowed',
+      );
+    default:
+      return new AppError(
+        400,
+        'RoleAssignmentDoesNotExist',
+        action === 'selfExtend'
+          ? `You have no time-bound ${what} here to extend. To lengthen a live activation, selfActivate again.`
+          : `You have no ended ${what} here to renew.`,
+        [{ target: 'principalId', message: 'no matching schedule for this principal and target' }],
+      );
+  }
 }

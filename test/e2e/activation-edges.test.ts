@@ -418,7 +418,7 @@ describe('activation edges', () => {
 
     const extendBy = (duration: string) =>
       call('alex', 'POST', ROLE_REQUESTS, {
-        action: 'selfExtend',
+        action: 'selfActivate',
         principalId: alex,
         roleDefinitionId: ROLE_IDS.securityReader,
         directoryScopeId: '/',

@@ -289,7 +289,7 @@ describe('notifications, approvals from mail and chat, grant connectors', () => 
     // target system hears the grant again with its new end, under its own idempotency key.
     await api.advanceClock('PT2H');
     await expectStatus('alex', 'POST', REQUESTS, 201, {
-      action: 'selfExtend',
+      action: 'selfActivate',
       principalId: alex.id,
       roleDefinitionId: ROLE_IDS.securityReader,
       directoryScopeId: '/',

@@ -365,7 +365,11 @@ export async function startFakeCloud(): Promise<FakeCloud> {
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      return; // the caller went away (a host killed mid-call): nothing to answer
+    }
     const url = new URL(req.url ?? '/', base);
     const text = Buffer.concat(chunks).toString('utf8');
     let body: unknown;
