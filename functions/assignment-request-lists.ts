@@ -14,7 +14,10 @@ import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
 import { requestShape } from './activation-requests';
 import { ASSIGNMENT_REQUEST_ROUTES } from './assignment-request-routes';
-import { collection, eqValues, listQuery, operationContext } from './directory-common';
+import { eqValues, expandedCollection, listQuery, operationContext } from './directory-common';
+import { GROUP_EXPANDS, ROLE_EXPANDS } from './expand';
+
+const expandable = (kind: Kind) => (kind === 'role' ? ROLE_EXPANDS : GROUP_EXPANDS);
 
 type Kind = 'role' | 'group';
 
@@ -27,6 +30,7 @@ function register(kind: Kind, base: string, name: string) {
     path: `/${base}`,
     summary: `List ${kind} assignment schedule requests (readers; anyone for principalId eq their own id)`,
     tags: ['activation'],
+    collection: { filter: FILTER, expand: expandable(kind) },
     responses: { 200: 'A page of requests', 403: 'Not a reader' },
   });
   registerOperation({
@@ -34,6 +38,7 @@ function register(kind: Kind, base: string, name: string) {
     path: `/${base}/${BY_CURRENT_USER}`,
     summary: `The caller's own ${kind} assignment schedule requests`,
     tags: ['activation'],
+    collection: { expand: expandable(kind) },
     responses: { 200: 'A page of requests' },
   });
 
@@ -42,13 +47,13 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, FILTER);
+      const q = listQuery(req, FILTER, expandable(kind));
       const principalId = eqValues(q.filter).principalId?.toLowerCase();
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       if (principalId !== callerId && !(await services().access.canRead(callerId ?? '', now())))
         throw forbidden('Listing requests of others needs a reader role.');
       const result = await services().activationReads.requests(ctx, kind, principalId, q.page);
-      return collection(req, q, result, (r) => requestShape(kind, r));
+      return expandedCollection(req, ctx, q, result, (r) => requestShape(kind, r));
     }),
   });
 
@@ -57,10 +62,10 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req);
+      const q = listQuery(req, undefined, expandable(kind));
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : '';
       const result = await services().activationReads.requests(ctx, kind, callerId, q.page);
-      return collection(req, q, result, (r) => requestShape(kind, r));
+      return expandedCollection(req, ctx, q, result, (r) => requestShape(kind, r));
     }),
   });
 }

@@ -17,6 +17,7 @@ import { readJsonBody } from '../shared/http/validation';
 import { type OperationContext, services, userContext } from '../shared/services';
 import { appErrorToHttp } from '../shared/services/error-mapping';
 import type { Page, PageRequest } from '../shared/storage/paging';
+import { type Expandable, expandItems, expandOf } from './expand';
 
 // Once per process (ES modules are evaluated once): the services' typed errors -> Graph envelopes.
 addErrorMapper(appErrorToHttp);
@@ -53,16 +54,32 @@ export interface ListQuery extends CollectionQuery<string> {
   page: PageRequest;
   /** `$select`: the properties to return (`id` always comes too); undefined = all. */
   select: string[] | undefined;
+  /** `$expand`: related objects to include (functions/expand.ts); empty = none. */
+  expand: Expandable[];
 }
 
-/** `$top`, `$skiptoken` (wrapping the storage continuation), `$select` and, with `filter`, `$filter`. */
-export function listQuery(req: HttpRequest, filter?: FilterFields): ListQuery {
+/**
+ * `$top`, `$skiptoken` (wrapping the storage continuation), `$select`, with `filter` `$filter`, and
+ * with `expandable` `$expand`.
+ */
+export function listQuery(
+  req: HttpRequest,
+  filter?: FilterFields,
+  expandable: readonly Expandable[] = [],
+): ListQuery {
   const q = parseCollectionQuery(req, {
     continuation: Continuation,
-    extraOptions: ['$select'],
+    extraOptions: ['$select', ...(expandable.length > 0 ? ['$expand'] : [])],
     ...(filter ? { filter } : {}),
   });
-  return { ...q, page: { top: q.top, continuationToken: q.continuation }, select: selectOf(req) };
+  const expand = expandOf(req, expandable);
+  const select = selectOf(req);
+  return {
+    ...q,
+    page: { top: q.top, continuationToken: q.continuation },
+    select: select && [...new Set([...select, ...expand])],
+    expand,
+  };
 }
 
 const PROPERTY = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
@@ -108,6 +125,19 @@ export function collection<T, U>(
       next,
     ),
   );
+}
+
+/** `collection` with the query's `$expand` applied to each shaped item first. */
+export async function expandedCollection<T>(
+  req: HttpRequest,
+  ctx: OperationContext,
+  q: ListQuery,
+  result: Page<T>,
+  map: (item: T) => unknown,
+): Promise<HttpResponseInit> {
+  const items = result.items.map((item) => ({ ...(map(item) as object) }) as Record<string, unknown>);
+  await expandItems(ctx, items, q.expand);
+  return collection(req, q, { ...result, items }, (item) => item);
 }
 
 /** The If-Match header, when sent. */

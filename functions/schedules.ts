@@ -28,7 +28,10 @@ import { httpHandler, json, noContent } from '../shared/http/handler';
 import type { FilterFields, FilterNode } from '../shared/http/odata';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
-import { collection, eqValues, listQuery, operationContext, readRawBody } from './directory-common';
+import { eqValues, expandedCollection, listQuery, operationContext, readRawBody } from './directory-common';
+import { GROUP_EXPANDS, ROLE_EXPANDS } from './expand';
+
+const expandable = (kind: Kind) => (kind === 'role' ? ROLE_EXPANDS : GROUP_EXPANDS);
 
 type Kind = 'role' | 'group';
 
@@ -71,6 +74,7 @@ function requests(kind: Kind, route: string, name: string) {
     path: `/${route}`,
     summary: `List ${kind} eligibility schedule requests (readers; own with principalId filter)`,
     tags: ['eligibility'],
+    collection: { filter: kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expand: expandable(kind) },
     responses: { 200: 'A page of requests', 403: 'Not a reader (own requests: filter on principalId)' },
   });
   registerOperation({
@@ -94,7 +98,7 @@ function requests(kind: Kind, route: string, name: string) {
             : await s.requests.submitGroupRequest(ctx, 'eligibility', body);
         return json(201, shape(record));
       }
-      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER);
+      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expandable(kind));
       const result = await s.schedules.listRequests(
         ctx,
         kind,
@@ -102,7 +106,7 @@ function requests(kind: Kind, route: string, name: string) {
         scheduleQuery(kind, q.filter),
         q.page,
       );
-      return collection(req, q, result, shape);
+      return expandedCollection(req, ctx, q, result, shape);
     }),
   });
   app.http(`${name}Item`, {
@@ -160,6 +164,7 @@ function scheduleList(
     path: `/${route}`,
     summary: `List ${what} (readers; anyone with principalId eq their own id)`,
     tags: ['schedules'],
+    collection: { filter: kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expand: expandable(kind) },
     responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(name, {
@@ -167,10 +172,10 @@ function scheduleList(
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER);
+      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expandable(kind));
       const query = { ...scheduleQuery(kind, q.filter), instances };
       const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);
-      return collection(req, q, result, shape);
+      return expandedCollection(req, ctx, q, result, shape);
     }),
   });
   if (!withCurrentUser) return;
@@ -179,6 +184,7 @@ function scheduleList(
     path: `/${route}/${BY_CURRENT_USER}`,
     summary: `The caller's ${what}`,
     tags: ['schedules'],
+    collection: { filter: kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expand: expandable(kind) },
     responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(`${name}Mine`, {
@@ -186,11 +192,11 @@ function scheduleList(
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER);
+      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expandable(kind));
       const own = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       const query = { ...scheduleQuery(kind, q.filter), principalId: own, instances };
       const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);
-      return collection(req, q, result, shape);
+      return expandedCollection(req, ctx, q, result, shape);
     }),
   });
 }

@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { now } from '../clock';
 import { countRequests } from '../storage/request-count';
 import { errorEnvelope, HttpError } from './errors';
+import { withOdataContext } from './odata-context';
 
 export interface RequestInfo {
   /** New for every request; also the `request-id` response header. */
@@ -56,6 +57,8 @@ export function httpHandler(fn: AppHandler): WrappedHandler {
       }
     });
     const headers: Record<string, string> = diagnostics() ? { 'x-storage-requests': String(requests) } : {};
+    if (req.method === 'GET' && (response.status ?? 200) === 200 && typeof response.body === 'string')
+      response.body = withOdataContext(req, response.body);
     return withStandardHeaders(response, info, headers);
   };
 }

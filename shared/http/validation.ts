@@ -60,7 +60,19 @@ export async function readJsonBody<S extends z.ZodType>(
   } catch (err) {
     throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`);
   }
-  return parseOrThrow(schema, value);
+  return parseOrThrow(schema, withoutAnnotations(value));
+}
+
+// A body read back from a GET carries Graph's `@odata.context` (and perhaps `@odata.etag`): Graph
+// ignores those in what it is sent, so a GET-modify-PATCH round trip works. Others mean something
+// (`@odata.type`: which kind of approver; `@odata.id`: which member) and stay.
+const IGNORED_ANNOTATIONS = new Set(['@odata.context', '@odata.etag']);
+
+function withoutAnnotations(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value);
+  if (!entries.some(([k]) => IGNORED_ANNOTATIONS.has(k))) return value;
+  return Object.fromEntries(entries.filter(([k]) => !IGNORED_ANNOTATIONS.has(k)));
 }
 
 /**

@@ -148,6 +148,14 @@ class Renderer {
             schema: { type: 'string' },
           },
         );
+      if (op.collection.expand?.length) {
+        params.push({
+          name: '$expand',
+          in: 'query',
+          description: `Comma-separated related objects to include: ${op.collection.expand.join(', ')}.`,
+          schema: { type: 'string' },
+        });
+      }
       if (op.collection.filter) {
         params.push({
           name: '$filter',

@@ -125,7 +125,8 @@ describe('querying', () => {
     expect((await api.call('megan', 'GET', `${AUDITS}?$top=1000`)).status).toBe(400);
     expect((await api.call('megan', 'GET', `${AUDITS}?$skiptoken=bm90LWEtdG9rZW4`)).status).toBe(400);
     const first = (await api.call('megan', 'GET', `${AUDITS}?$top=1`)).body.value[0];
-    expect((await api.call('reader', 'GET', `${AUDITS}/${first.id}`)).body).toEqual(first);
+    const one = (await api.call('reader', 'GET', `${AUDITS}/${first.id}`)).body;
+    expect({ ...one, '@odata.context': undefined }).toEqual(first);
     expect((await api.call('reader', 'GET', `${AUDITS}/0190b0c4-8f00-7000-8000-000000000000`)).status).toBe(
       404,
     );

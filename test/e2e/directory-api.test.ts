@@ -1285,7 +1285,10 @@ describe('audit rows', () => {
 
     const one = await api.call('reader', 'GET', `${audits}/${aboutRole.items[0].id}`);
     expect(one.status).toBe(200);
-    expect(one.body).toEqual(aboutRole.items[0]);
+    expect(one.body['@odata.context']).toMatch(
+      /\/api\/v1\.0\/\$metadata#auditLogs\/directoryAudits\/\$entity$/,
+    );
+    expect({ ...one.body, '@odata.context': undefined }).toEqual(aboutRole.items[0]);
   });
 
   it('only audit readers may read them; unsupported filters are 400', async () => {
