@@ -9,20 +9,20 @@ import { now } from '../shared/clock';
 import { apiRoute } from '../shared/http/api-route';
 import { forbidden } from '../shared/http/errors';
 import { httpHandler } from '../shared/http/handler';
-import type { FilterFields } from '../shared/http/odata';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
 import { requestShape } from './activation-requests';
 import { ASSIGNMENT_REQUEST_ROUTES } from './assignment-request-routes';
-import { eqValues, expandedCollection, listQuery, operationContext } from './directory-common';
+import { expandedCollection, listQuery, operationContext } from './directory-common';
 import { GROUP_EXPANDS, ROLE_EXPANDS } from './expand';
+import { GROUP_REQUEST_FILTER, keyedEq, ROLE_REQUEST_FILTER } from './list-filter';
 
 const expandable = (kind: Kind) => (kind === 'role' ? ROLE_EXPANDS : GROUP_EXPANDS);
 
 type Kind = 'role' | 'group';
 
 const BY_CURRENT_USER = "filterByCurrentUser(on='principal')";
-const FILTER: FilterFields = { principalId: { type: 'string', operators: ['eq'] } };
+const FILTER = (kind: Kind) => (kind === 'role' ? ROLE_REQUEST_FILTER : GROUP_REQUEST_FILTER);
 
 function register(kind: Kind, base: string, name: string) {
   registerOperation({
@@ -30,7 +30,7 @@ function register(kind: Kind, base: string, name: string) {
     path: `/${base}`,
     summary: `List ${kind} assignment schedule requests (readers; anyone for principalId eq their own id)`,
     tags: ['activation'],
-    collection: { filter: FILTER, expand: expandable(kind) },
+    collection: { filter: FILTER(kind), expand: expandable(kind) },
     responses: { 200: 'A page of requests', 403: 'Not a reader' },
   });
   registerOperation({
@@ -38,7 +38,7 @@ function register(kind: Kind, base: string, name: string) {
     path: `/${base}/${BY_CURRENT_USER}`,
     summary: `The caller's own ${kind} assignment schedule requests`,
     tags: ['activation'],
-    collection: { expand: expandable(kind) },
+    collection: { filter: FILTER(kind), expand: expandable(kind) },
     responses: { 200: 'A page of requests' },
   });
 
@@ -47,8 +47,8 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, FILTER, expandable(kind));
-      const principalId = eqValues(q.filter).principalId?.toLowerCase();
+      const q = listQuery(req, FILTER(kind), expandable(kind));
+      const principalId = keyedEq(q.filter, ['principalId']).principalId;
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       if (principalId !== callerId && !(await services().access.canRead(callerId ?? '', now())))
         throw forbidden('Listing requests of others needs a reader role.');
@@ -62,7 +62,7 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, undefined, expandable(kind));
+      const q = listQuery(req, FILTER(kind), expandable(kind));
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : '';
       const result = await services().activationReads.requests(ctx, kind, callerId, q.page);
       return expandedCollection(req, ctx, q, result, (r) => requestShape(kind, r));

@@ -18,6 +18,7 @@ import { type OperationContext, services, userContext } from '../shared/services
 import { appErrorToHttp } from '../shared/services/error-mapping';
 import type { Page, PageRequest } from '../shared/storage/paging';
 import { type Expandable, expandItems, expandOf } from './expand';
+import { itemMatches } from './list-filter';
 
 // Once per process (ES modules are evaluated once): the services' typed errors -> Graph envelopes.
 addErrorMapper(appErrorToHttp);
@@ -127,7 +128,7 @@ export function collection<T, U>(
   );
 }
 
-/** `collection` with the query's `$expand` applied to each shaped item first. */
+/** `collection` of the shaped items that match the whole `$filter`, each with its `$expand`. */
 export async function expandedCollection<T>(
   req: HttpRequest,
   ctx: OperationContext,
@@ -135,7 +136,9 @@ export async function expandedCollection<T>(
   result: Page<T>,
   map: (item: T) => unknown,
 ): Promise<HttpResponseInit> {
-  const items = result.items.map((item) => ({ ...(map(item) as object) }) as Record<string, unknown>);
+  const items = result.items
+    .map((item) => ({ ...(map(item) as object) }) as Record<string, unknown>)
+    .filter((item) => itemMatches(q.filter, item));
   await expandItems(ctx, items, q.expand);
   return collection(req, q, { ...result, items }, (item) => item);
 }

@@ -23,13 +23,19 @@ import {
   toRoleScheduleInstance,
 } from '../shared/domain/schedules';
 import { apiRoute } from '../shared/http/api-route';
-import { badRequest } from '../shared/http/errors';
 import { httpHandler, json, noContent } from '../shared/http/handler';
-import type { FilterFields, FilterNode } from '../shared/http/odata';
+import type { FilterNode } from '../shared/http/odata';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
-import { eqValues, expandedCollection, listQuery, operationContext, readRawBody } from './directory-common';
+import { expandedCollection, listQuery, operationContext, readRawBody } from './directory-common';
 import { GROUP_EXPANDS, ROLE_EXPANDS } from './expand';
+import {
+  GROUP_REQUEST_FILTER,
+  GROUP_SCHEDULE_FILTER,
+  keyedEq,
+  ROLE_REQUEST_FILTER,
+  ROLE_SCHEDULE_FILTER,
+} from './list-filter';
 
 const expandable = (kind: Kind) => (kind === 'role' ? ROLE_EXPANDS : GROUP_EXPANDS);
 
@@ -39,23 +45,17 @@ const ROLE_BASE = 'v1.0/roleManagement/directory';
 const GROUP_BASE = 'v1.0/identityGovernance/privilegedAccess/group';
 const BY_CURRENT_USER = "filterByCurrentUser(on='principal')";
 
-const eq = { type: 'string', operators: ['eq'] } as const;
-const ROLE_FILTER: FilterFields = { principalId: eq, roleDefinitionId: eq };
-const GROUP_FILTER: FilterFields = { principalId: eq, groupId: eq };
+const SCHEDULE_FILTER = (kind: Kind) => (kind === 'role' ? ROLE_SCHEDULE_FILTER : GROUP_SCHEDULE_FILTER);
+const REQUEST_FILTER = (kind: Kind) => (kind === 'role' ? ROLE_REQUEST_FILTER : GROUP_REQUEST_FILTER);
 
-/** `principalId eq 'x' and roleDefinitionId eq 'y'` (either, both, or none) -> the service's query. */
+/** What the filter pins with a top-level eq: the principal and the role or group, for the storage query. */
 function scheduleQuery(
   kind: Kind,
   filter: FilterNode | undefined,
 ): { principalId?: string; resourceId?: string } {
   const resourceField = kind === 'role' ? 'roleDefinitionId' : 'groupId';
-  const { principalId, [resourceField]: resourceId, ...rest } = eqValues(filter);
-  const unsupported = Object.keys(rest)[0];
-  if (unsupported)
-    throw badRequest(`Filtering on '${unsupported}' is not supported.`, [
-      { target: '$filter', message: unsupported },
-    ]);
-  return { principalId, resourceId };
+  const pinned = keyedEq(filter, ['principalId', resourceField]);
+  return { principalId: pinned.principalId, resourceId: pinned[resourceField] };
 }
 
 function requests(kind: Kind, route: string, name: string) {
@@ -74,7 +74,7 @@ function requests(kind: Kind, route: string, name: string) {
     path: `/${route}`,
     summary: `List ${kind} eligibility schedule requests (readers; own with principalId filter)`,
     tags: ['eligibility'],
-    collection: { filter: kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expand: expandable(kind) },
+    collection: { filter: REQUEST_FILTER(kind), expand: expandable(kind) },
     responses: { 200: 'A page of requests', 403: 'Not a reader (own requests: filter on principalId)' },
   });
   registerOperation({
@@ -98,7 +98,7 @@ function requests(kind: Kind, route: string, name: string) {
             : await s.requests.submitGroupRequest(ctx, 'eligibility', body);
         return json(201, shape(record));
       }
-      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expandable(kind));
+      const q = listQuery(req, REQUEST_FILTER(kind), expandable(kind));
       const result = await s.schedules.listRequests(
         ctx,
         kind,
@@ -164,7 +164,7 @@ function scheduleList(
     path: `/${route}`,
     summary: `List ${what} (readers; anyone with principalId eq their own id)`,
     tags: ['schedules'],
-    collection: { filter: kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expand: expandable(kind) },
+    collection: { filter: SCHEDULE_FILTER(kind), expand: expandable(kind) },
     responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(name, {
@@ -172,7 +172,7 @@ function scheduleList(
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expandable(kind));
+      const q = listQuery(req, SCHEDULE_FILTER(kind), expandable(kind));
       const query = { ...scheduleQuery(kind, q.filter), instances };
       const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);
       return expandedCollection(req, ctx, q, result, shape);
@@ -184,7 +184,7 @@ function scheduleList(
     path: `/${route}/${BY_CURRENT_USER}`,
     summary: `The caller's ${what}`,
     tags: ['schedules'],
-    collection: { filter: kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expand: expandable(kind) },
+    collection: { filter: SCHEDULE_FILTER(kind), expand: expandable(kind) },
     responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
   });
   app.http(`${name}Mine`, {
@@ -192,7 +192,7 @@ function scheduleList(
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, kind === 'role' ? ROLE_FILTER : GROUP_FILTER, expandable(kind));
+      const q = listQuery(req, SCHEDULE_FILTER(kind), expandable(kind));
       const own = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       const query = { ...scheduleQuery(kind, q.filter), principalId: own, instances };
       const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);

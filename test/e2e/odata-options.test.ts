@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
 import { DEMO_GROUP_ID } from '../../shared/services/demo-data';
-import { readJson } from '../helpers/devhost';
+import { eventually, readJson } from '../helpers/devhost';
 import { ROLE_IDS } from '../helpers/seeds';
 import { type SeedsHost, startSeedsHost } from '../helpers/seeds-host';
 
@@ -68,6 +68,71 @@ describe('OData options on the PIM lists', () => {
       `${GROUP}/eligibilityScheduleInstances/${MINE}?$expand=roleDefinition`,
     );
     expect(onGroups.status).toBe(400);
+  });
+
+  it("filters requests with ne, in, dates and status (the admin's pending view), ids in any case", async () => {
+    const activation = {
+      principalId: DEMO_USERS.alex.id,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      directoryScopeId: '/',
+      justification: 'filter test',
+    };
+    const clock = await readJson(await fetch(`${seeds.host.baseUrl}/admin/devhost/clock`));
+    const started = new Date(clock.now).toISOString();
+    const on = await seeds.call('alex', 'POST', `${ROLE}/roleAssignmentScheduleRequests`, {
+      action: 'selfActivate',
+      ...activation,
+    });
+    expect(on.status).toBe(201);
+    const off = await seeds.call('alex', 'POST', `${ROLE}/roleAssignmentScheduleRequests`, {
+      action: 'selfDeactivate',
+      ...activation,
+    });
+    expect(off.status).toBe(201);
+    const list = async (filter: string, user: DemoUserKey = 'megan') => {
+      const res = await get(
+        user,
+        `${ROLE}/roleAssignmentScheduleRequests?$filter=${encodeURIComponent(filter)}`,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.value as {
+        action: string;
+        status: string;
+        principalId: string;
+        createdDateTime: string;
+      }[];
+    };
+    const alexUpper = DEMO_USERS.alex.id.toUpperCase();
+    const deactivations = await list(`principalId eq '${alexUpper}' and action eq 'selfDeactivate'`, 'alex');
+    expect(deactivations.length).toBeGreaterThan(0);
+    expect(deactivations.every((r) => r.action === 'selfDeactivate')).toBe(true);
+    // Everyone's list reads the index, which publication fills just after each answer.
+    const both = await eventually(async () => {
+      const found = await list(
+        `action in ('selfActivate', 'selfDeactivate') and createdDateTime ge ${started}`,
+      );
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(new Set(both.map((r) => r.action))).toEqual(new Set(['selfActivate', 'selfDeactivate']));
+    expect(both.every((r) => r.createdDateTime >= started)).toBe(true);
+    const notRevoked = await list(`status ne 'Revoked' and createdDateTime ge ${started}`);
+    expect(notRevoked.every((r) => r.status !== 'Revoked')).toBe(true);
+    const pending = await list(`status eq 'pendingapproval'`); // enums in any case, as Graph's
+    expect(pending.every((r) => r.status === 'PendingApproval')).toBe(true);
+    // Another person's requests stay a reader's business, whatever the filter's shape.
+    expect(
+      (
+        await get(
+          'alex',
+          `${ROLE}/roleAssignmentScheduleRequests?$filter=${encodeURIComponent("status eq 'Revoked'")}`,
+        )
+      ).status,
+    ).toBe(403);
+    const unknown = await get(
+      'megan',
+      `${ROLE}/roleAssignmentScheduleRequests?$filter=${encodeURIComponent("ticketNumber eq 'x'")}`,
+    );
+    expect(unknown.status).toBe(400);
   });
 
   it('says the context of one item, and ignores it when the item is sent back', async () => {
