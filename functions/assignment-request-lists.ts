@@ -11,6 +11,7 @@ import { forbidden } from '../shared/http/errors';
 import { httpHandler } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
+import type { PageRequest } from '../shared/storage/paging';
 import { requestShape } from './activation-requests';
 import { ASSIGNMENT_REQUEST_ROUTES } from './assignment-request-routes';
 import { expandedCollection, listQuery, operationContext } from './directory-common';
@@ -52,8 +53,8 @@ function register(kind: Kind, base: string, name: string) {
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       if (principalId !== callerId && !(await services().access.canRead(callerId ?? '', now())))
         throw forbidden('Listing requests of others needs a reader role.');
-      const result = await services().activationReads.requests(ctx, kind, principalId, q.page);
-      return expandedCollection(req, ctx, q, result, (r) => requestShape(kind, r));
+      const list = (page: PageRequest) => services().activationReads.requests(ctx, kind, principalId, page);
+      return expandedCollection(req, ctx, q, list, (r) => requestShape(kind, r));
     }),
   });
 
@@ -64,8 +65,8 @@ function register(kind: Kind, base: string, name: string) {
       const ctx = await operationContext(req, info);
       const q = listQuery(req, FILTER(kind), expandable(kind));
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : '';
-      const result = await services().activationReads.requests(ctx, kind, callerId, q.page);
-      return expandedCollection(req, ctx, q, result, (r) => requestShape(kind, r));
+      const list = (page: PageRequest) => services().activationReads.requests(ctx, kind, callerId, page);
+      return expandedCollection(req, ctx, q, list, (r) => requestShape(kind, r));
     }),
   });
 }

@@ -11,8 +11,10 @@ import {
   collectionBody,
   type FilterFields,
   type FilterNode,
+  MAX_TOP,
   parseCollectionQuery,
 } from '../shared/http/odata';
+import { pickSelected, selectedNames } from '../shared/http/select-entity';
 import { readJsonBody } from '../shared/http/validation';
 import { type OperationContext, services, userContext } from '../shared/services';
 import { appErrorToHttp } from '../shared/services/error-mapping';
@@ -57,6 +59,8 @@ export interface ListQuery extends CollectionQuery<string> {
   select: string[] | undefined;
   /** `$expand`: related objects to include (functions/expand.ts); empty = none. */
   expand: Expandable[];
+  /** `$count=true`: the answer says how many items match in all (lists that can count). */
+  count: boolean;
 }
 
 /**
@@ -70,44 +74,34 @@ export function listQuery(
 ): ListQuery {
   const q = parseCollectionQuery(req, {
     continuation: Continuation,
-    extraOptions: ['$select', ...(expandable.length > 0 ? ['$expand'] : [])],
+    extraOptions: ['$select', ...(expandable.length > 0 ? ['$expand', '$count'] : [])],
     ...(filter ? { filter } : {}),
   });
   const expand = expandOf(req, expandable);
-  const select = selectOf(req);
+  const select = selectedNames(req);
   return {
     ...q,
     page: { top: q.top, continuationToken: q.continuation },
     select: select && [...new Set([...select, ...expand])],
     expand,
+    count: countOf(req),
   };
 }
 
-const PROPERTY = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
-
-/** `$select=a,b`: property names, each a plain identifier; anything else is a 400 naming it. */
-function selectOf(req: HttpRequest): string[] | undefined {
-  const raw = req.query.get('$select');
-  if (raw === null) return undefined;
-  const names = raw.split(',').map((n) => n.trim());
-  const bad = names.find((n) => !PROPERTY.test(n));
-  if (bad !== undefined)
-    throw badRequest(`$select: '${bad}' is not a property name.`, [{ target: '$select', message: bad }]);
-  return [...new Set(['id', ...names])];
+/** `$count=true|false`; anything else is a 400. */
+function countOf(req: HttpRequest): boolean {
+  const raw = req.query.get('$count');
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw badRequest(`$count must be true or false, not '${raw.slice(0, 20)}'.`, [
+    { target: '$count', message: raw.slice(0, 20) },
+  ]);
 }
 
-/** The selected properties of `item`; a name the resource does not have is a 400, as in Graph. */
+/** The selected properties of `item` (lists: every item is checked, as Graph does). */
 function selected(item: unknown, select: string[] | undefined): unknown {
   if (!select || item === null || typeof item !== 'object') return item;
-  const record = item as Record<string, unknown>;
-  const missing = select.find((n) => !(n in record));
-  if (missing !== undefined)
-    throw badRequest(`Could not find a property named '${missing}' on this resource.`, [
-      { target: '$select', message: missing },
-    ]);
-  return Object.fromEntries(
-    Object.entries(record).filter(([k]) => k.startsWith('@odata.') || select.includes(k)),
-  );
+  return pickSelected(item as Record<string, unknown>, select);
 }
 
 /** A Graph collection response with `@odata.nextLink` when storage has more. */
@@ -116,31 +110,54 @@ export function collection<T, U>(
   q: ListQuery,
   result: Page<T>,
   map: (item: T) => U,
+  count?: number,
 ): HttpResponseInit {
   const next = result.continuationToken ? q.skipToken(result.continuationToken) : undefined;
-  return json(
-    200,
-    collectionBody(
-      result.items.map((item) => selected(map(item), q.select)),
-      req.url,
-      next,
-    ),
+  const body = collectionBody(
+    result.items.map((item) => selected(map(item), q.select)),
+    req.url,
+    next,
   );
+  return json(200, count === undefined ? body : { '@odata.count': count, ...body });
 }
 
-/** `collection` of the shaped items that match the whole `$filter`, each with its `$expand`. */
+/**
+ * The page `list` gives for the query: the shaped items that match the whole `$filter`, each with its
+ * `$expand`, and with `$count=true` the number of matching items on every page (`@odata.count`; it
+ * reads them all, so it costs a list's storage requests).
+ */
 export async function expandedCollection<T>(
   req: HttpRequest,
   ctx: OperationContext,
   q: ListQuery,
-  result: Page<T>,
+  list: (page: PageRequest) => Promise<Page<T>>,
   map: (item: T) => unknown,
 ): Promise<HttpResponseInit> {
-  const items = result.items
-    .map((item) => ({ ...(map(item) as object) }) as Record<string, unknown>)
-    .filter((item) => itemMatches(q.filter, item));
+  const shaped = (page: Page<T>) =>
+    page.items
+      .map((item) => ({ ...(map(item) as object) }) as Record<string, unknown>)
+      .filter((item) => itemMatches(q.filter, item));
+  const [result, count] = await Promise.all([
+    list(q.page),
+    q.count ? countAll(list, (page) => shaped(page).length) : undefined,
+  ]);
+  const items = shaped(result);
   await expandItems(ctx, items, q.expand);
-  return collection(req, q, { ...result, items }, (item) => item);
+  return collection(req, q, { ...result, items }, (item) => item, count);
+}
+
+async function countAll<T>(
+  list: (page: PageRequest) => Promise<Page<T>>,
+  matching: (page: Page<T>) => number,
+): Promise<number> {
+  let total = 0;
+  let continuationToken: string | undefined;
+  do {
+    const page = await list({ top: MAX_TOP, continuationToken });
+    total += matching(page);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return total;
 }
 
 /** The If-Match header, when sent. */

@@ -27,6 +27,7 @@ import { httpHandler, json, noContent } from '../shared/http/handler';
 import type { FilterNode } from '../shared/http/odata';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
+import type { PageRequest } from '../shared/storage/paging';
 import { expandedCollection, listQuery, operationContext, readRawBody } from './directory-common';
 import { GROUP_EXPANDS, ROLE_EXPANDS } from './expand';
 import {
@@ -99,14 +100,9 @@ function requests(kind: Kind, route: string, name: string) {
         return json(201, shape(record));
       }
       const q = listQuery(req, REQUEST_FILTER(kind), expandable(kind));
-      const result = await s.schedules.listRequests(
-        ctx,
-        kind,
-        'eligibility',
-        scheduleQuery(kind, q.filter),
-        q.page,
-      );
-      return expandedCollection(req, ctx, q, result, shape);
+      const query = scheduleQuery(kind, q.filter);
+      const list = (page: PageRequest) => s.schedules.listRequests(ctx, kind, 'eligibility', query, page);
+      return expandedCollection(req, ctx, q, list, shape);
     }),
   });
   app.http(`${name}Item`, {
@@ -174,8 +170,8 @@ function scheduleList(
       const ctx = await operationContext(req, info);
       const q = listQuery(req, SCHEDULE_FILTER(kind), expandable(kind));
       const query = { ...scheduleQuery(kind, q.filter), instances };
-      const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);
-      return expandedCollection(req, ctx, q, result, shape);
+      const list = (page: PageRequest) => services().schedules.listSchedules(ctx, kind, level, query, page);
+      return expandedCollection(req, ctx, q, list, shape);
     }),
   });
   if (!withCurrentUser) return;
@@ -195,8 +191,8 @@ function scheduleList(
       const q = listQuery(req, SCHEDULE_FILTER(kind), expandable(kind));
       const own = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       const query = { ...scheduleQuery(kind, q.filter), principalId: own, instances };
-      const result = await services().schedules.listSchedules(ctx, kind, level, query, q.page);
-      return expandedCollection(req, ctx, q, result, shape);
+      const list = (page: PageRequest) => services().schedules.listSchedules(ctx, kind, level, query, page);
+      return expandedCollection(req, ctx, q, list, shape);
     }),
   });
 }

@@ -7,6 +7,7 @@ import { now } from '../clock';
 import { countRequests } from '../storage/request-count';
 import { errorEnvelope, HttpError } from './errors';
 import { withOdataContext } from './odata-context';
+import { selectOnEntity } from './select-entity';
 
 export interface RequestInfo {
   /** New for every request; also the `request-id` response header. */
@@ -57,8 +58,13 @@ export function httpHandler(fn: AppHandler): WrappedHandler {
       }
     });
     const headers: Record<string, string> = diagnostics() ? { 'x-storage-requests': String(requests) } : {};
-    if (req.method === 'GET' && (response.status ?? 200) === 200 && typeof response.body === 'string')
-      response.body = withOdataContext(req, response.body);
+    if (req.method === 'GET' && (response.status ?? 200) === 200 && typeof response.body === 'string') {
+      try {
+        response.body = withOdataContext(req, selectOnEntity(req, response.body));
+      } catch (err) {
+        return withStandardHeaders(errorResponse(err, context, info), info, headers);
+      }
+    }
     return withStandardHeaders(response, info, headers);
   };
 }

@@ -21,10 +21,15 @@ export function odataContext(req: HttpRequest, isCollection: boolean): string | 
   return `${url.origin}/api/v1.0/$metadata#${segments.join('/')}/$entity`;
 }
 
+/** A serialized Graph collection: `{"value":[...]}`, or with `$count=true` `{"@odata.count":n,"value":[...]}`. */
+export function isCollectionBody(body: string): boolean {
+  return body.startsWith('{"value":[') || body.startsWith('{"@odata.count":');
+}
+
 /** Prefixes a JSON object body with its `@odata.context`, unless it has one. */
 export function withOdataContext(req: HttpRequest, body: string): string {
   if (!body.startsWith('{') || body.startsWith('{"@odata.context"')) return body;
-  const context = odataContext(req, body.startsWith('{"value":['));
+  const context = odataContext(req, isCollectionBody(body));
   if (!context) return body;
   const rest = body.slice(1);
   return `{"@odata.context":${JSON.stringify(context)}${rest.startsWith('}') ? '' : ','}${rest}`;

@@ -149,12 +149,20 @@ class Renderer {
           },
         );
       if (op.collection.expand?.length) {
-        params.push({
-          name: '$expand',
-          in: 'query',
-          description: `Comma-separated related objects to include: ${op.collection.expand.join(', ')}.`,
-          schema: { type: 'string' },
-        });
+        params.push(
+          {
+            name: '$expand',
+            in: 'query',
+            description: `Comma-separated related objects to include: ${op.collection.expand.join(', ')}.`,
+            schema: { type: 'string' },
+          },
+          {
+            name: '$count',
+            in: 'query',
+            description: 'true: the answer has @odata.count, the number of matching items on all pages.',
+            schema: { type: 'boolean' },
+          },
+        );
       }
       if (op.collection.filter) {
         params.push({

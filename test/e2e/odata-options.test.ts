@@ -59,6 +59,26 @@ describe('OData options on the PIM lists', () => {
     expect(item.group).toMatchObject({ id: DEMO_GROUP_ID, displayName: 'Search and Purge PIM' });
   });
 
+  it('selects properties of one item as of a list', async () => {
+    const one = await get('alex', `/api/v1.0/groups/${DEMO_GROUP_ID}?$select=displayName`);
+    expect(one.status).toBe(200);
+    expect(Object.keys(one.body).sort()).toEqual(['@odata.context', 'displayName', 'id']);
+    const role = await get(
+      'alex',
+      `${ROLE}/roleDefinitions/${ROLE_IDS.securityReader}?$select=displayName,isBuiltIn`,
+    );
+    expect(role.body).toMatchObject({
+      id: ROLE_IDS.securityReader,
+      displayName: 'Security Reader',
+      isBuiltIn: true,
+    });
+    expect(role.body.rolePermissions).toBeUndefined();
+    const unknown = await get('alex', `/api/v1.0/groups/${DEMO_GROUP_ID}?$select=shoeSize`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain("'shoeSize'");
+    expect((await get('alex', `/api/v1.0/groups/${DEMO_GROUP_ID}?$select=a/b`)).status).toBe(400);
+  });
+
   it('refuses what cannot be expanded there, naming what can', async () => {
     const bogus = await get('alex', `${ROLE}/roleEligibilityScheduleInstances/${MINE}?$expand=appScope`);
     expect(bogus.status).toBe(400);
@@ -115,6 +135,17 @@ describe('OData options on the PIM lists', () => {
     });
     expect(new Set(both.map((r) => r.action))).toEqual(new Set(['selfActivate', 'selfDeactivate']));
     expect(both.every((r) => r.createdDateTime >= started)).toBe(true);
+    const counted = await get(
+      'megan',
+      `${ROLE}/roleAssignmentScheduleRequests?$count=true&$top=1&$filter=${encodeURIComponent(`createdDateTime ge ${started}`)}`,
+    );
+    expect(counted.body['@odata.count']).toBeGreaterThanOrEqual(2);
+    expect(counted.body.value).toHaveLength(1);
+    expect(counted.body['@odata.nextLink']).toContain('$count=true');
+    expect(counted.body['@odata.context']).toMatch(
+      /#roleManagement\/directory\/roleAssignmentScheduleRequests$/,
+    );
+    expect((await get('megan', `${ROLE}/roleAssignmentScheduleRequests?$count=yes`)).status).toBe(400);
     const notRevoked = await list(`status ne 'Revoked' and createdDateTime ge ${started}`);
     expect(notRevoked.every((r) => r.status !== 'Revoked')).toBe(true);
     const pending = await list(`status eq 'pendingapproval'`); // enums in any case, as Graph's
