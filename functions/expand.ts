@@ -2,6 +2,7 @@
 // `directoryScope` on role schedules, instances and requests; `group` and `principal` on the group
 // ones. Each distinct id is read once per answer (role definitions and groups are cached besides).
 import type { HttpRequest } from '@azure/functions';
+import { toGraphGroup } from '../shared/domain/groups';
 import { toGraphRoleDefinition } from '../shared/domain/roles';
 import { toGraphUser } from '../shared/domain/users';
 import { badRequest } from '../shared/http/errors';
@@ -50,7 +51,9 @@ export async function expandItems(
         toGraphRoleDefinition((await s.roleDefinitions.get(ctx, String(item.roleDefinitionId))).value),
       ),
     group: (item) =>
-      memo(`g:${item.groupId}`, async () => (await s.groups.get(ctx, String(item.groupId))).value),
+      memo(`g:${item.groupId}`, async () =>
+        toGraphGroup((await s.groups.get(ctx, String(item.groupId))).value),
+      ),
     principal: (item) => memo(`p:${item.principalId}`, () => principalOf(ctx, String(item.principalId))),
     // The whole directory ('/') is no object of its own; Graph answers null for it too.
     directoryScope: async (item) => (item.directoryScopeId === '/' ? null : { id: item.directoryScopeId }),
@@ -69,5 +72,5 @@ async function principalOf(ctx: OperationContext, id: string): Promise<unknown> 
   const user = await s.users.get(ctx, id).catch(() => undefined);
   if (user) return { '@odata.type': '#microsoft.graph.user', ...toGraphUser(user) };
   const group = await s.groups.get(ctx, id).catch(() => undefined);
-  return group ? { '@odata.type': '#microsoft.graph.group', ...group.value } : null;
+  return group ? { '@odata.type': '#microsoft.graph.group', ...toGraphGroup(group.value) } : null;
 }

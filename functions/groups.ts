@@ -6,7 +6,7 @@
 
 import { app, type HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { CreateGroupInput } from '../shared/domain/groups';
+import { CreateGroupInput, toGraphGroup } from '../shared/domain/groups';
 import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { parseOrThrow } from '../shared/http/validation';
@@ -81,10 +81,10 @@ app.http('groups', {
     const ctx = await operationContext(req, info);
     if (req.method === 'POST') {
       const created = await services().groups.create(ctx, await readRawBody(req));
-      return json(201, created.value, created.etag ? { ETag: created.etag } : {});
+      return json(201, toGraphGroup(created.value), created.etag ? { ETag: created.etag } : {});
     }
     const q = listQuery(req);
-    return collection(req, q, await services().groups.list(ctx, q.page), (g) => g);
+    return collection(req, q, await services().groups.list(ctx, q.page), toGraphGroup);
   }),
 });
 
@@ -94,7 +94,7 @@ app.http('groupItem', {
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
     const group = await services().groups.get(ctx, req.params.id);
-    return json(200, group.value, group.etag ? { ETag: group.etag } : {});
+    return json(200, toGraphGroup(group.value), group.etag ? { ETag: group.etag } : {});
   }),
 });
 

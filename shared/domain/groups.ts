@@ -17,6 +17,47 @@ export const Group = z.object({
 });
 export type Group = z.infer<typeof Group>;
 
+/**
+ * A group as Graph v1.0 answers GET /groups without $select: its default property set. What this
+ * service does not keep (mail, on-premises sync, labels) is null or empty, as for a cloud-only
+ * security group in Entra.
+ */
+export function toGraphGroup(g: Group) {
+  return {
+    id: g.id,
+    deletedDateTime: null,
+    classification: null,
+    createdDateTime: g.createdDateTime,
+    description: g.description,
+    displayName: g.displayName,
+    expirationDateTime: null,
+    groupTypes: [] as string[],
+    isAssignableToRole: g.isAssignableToRole,
+    mail: null,
+    mailEnabled: g.mailEnabled,
+    mailNickname: g.mailNickname,
+    membershipRule: null,
+    membershipRuleProcessingState: null,
+    onPremisesDomainName: null,
+    onPremisesLastSyncDateTime: null,
+    onPremisesNetBiosName: null,
+    onPremisesProvisioningErrors: [] as unknown[],
+    onPremisesSamAccountName: null,
+    onPremisesSecurityIdentifier: null,
+    onPremisesSyncEnabled: null,
+    preferredDataLocation: null,
+    preferredLanguage: null,
+    proxyAddresses: [] as string[],
+    renewedDateTime: g.createdDateTime,
+    resourceBehaviorOptions: [] as string[],
+    resourceProvisioningOptions: [] as string[],
+    securityEnabled: g.securityEnabled,
+    securityIdentifier: null,
+    theme: null,
+    visibility: null,
+  };
+}
+
 /** POST /groups. Mail-enabled groups are out of scope, so those flags may only say "security group". */
 export const CreateGroupInput = z.strictObject({
   displayName: z.string().trim().min(1).max(256),

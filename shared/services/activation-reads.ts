@@ -16,7 +16,6 @@ type Kind = 'role' | 'group';
 export interface ApprovalView {
   id: string;
   stages: ReturnType<typeof stageView>[];
-  steps: ReturnType<typeof stageView>[];
 }
 
 function stageView(s: ApprovalStageRecord, callerId: string) {
@@ -126,7 +125,7 @@ export class ActivationReads {
 
 function approvalView(id: string, stages: ApprovalStageRecord[], callerId: string): ApprovalView {
   const views = stages.map((s) => stageView(s, callerId));
-  return { id, stages: views, steps: views };
+  return { id, stages: views };
 }
 
 function notVisible(id: string, what = 'schedule request'): NotFoundError {

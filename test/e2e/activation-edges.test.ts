@@ -357,7 +357,7 @@ describe('activation edges', () => {
     const request = await readJson(await activate());
     await statusOf(request.id, 'PendingApproval');
     const approvalState = await approvalOf('adele', request.approvalId);
-    const step = `${APPROVALS}/${request.approvalId}/steps/${approvalState.steps[0].id}`;
+    const step = `${APPROVALS}/${request.approvalId}/steps/${approvalState.stages[0].id}`;
     const [yes, no] = await Promise.all([
       call('adele', 'PATCH', step, { reviewResult: 'Approve', justification: 'ok' }),
       call('megan', 'PATCH', step, { reviewResult: 'Deny', justification: 'no' }),
@@ -428,7 +428,7 @@ describe('activation edges', () => {
     const decide = async (id: string, reviewResult: 'Approve' | 'Deny') => {
       const pending = await statusOf(id, 'PendingApproval');
       const state = await approvalOf('adele', pending.approvalId);
-      const step = `${APPROVALS}/${pending.approvalId}/steps/${state.steps[0].id}`;
+      const step = `${APPROVALS}/${pending.approvalId}/steps/${state.stages[0].id}`;
       expect((await call('adele', 'PATCH', step, { reviewResult })).status).toBe(204);
     };
 
@@ -490,7 +490,7 @@ describe('activation edges', () => {
     await eventually(async () => ((await inbox('adele')).includes(request.approvalId) ? true : undefined));
     expect(await inbox('alex')).not.toContain(request.approvalId);
     const state = await approvalOf('adele', request.approvalId);
-    const step = `${APPROVALS}/${request.approvalId}/steps/${state.steps[0].id}`;
+    const step = `${APPROVALS}/${request.approvalId}/steps/${state.stages[0].id}`;
     expect((await call('alex', 'PATCH', step, { reviewResult: 'Approve' })).status).toBe(403);
     expect((await call('adele', 'PATCH', step, { reviewResult: 'Approve' })).status).toBe(204);
     await statusOf(request.id, 'Provisioned');

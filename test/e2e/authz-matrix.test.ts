@@ -143,7 +143,7 @@ async function approvalOf(kind: 'role' | 'group', requestId: string) {
     const res = await api.call('adele', 'GET', `${base}/${requestId}`);
     return res.status === 200 ? res.body : undefined;
   });
-  return { id: approval.id as string, stepId: approval.steps[0].id as string };
+  return { id: approval.id as string, stepId: approval.stages[0].id as string };
 }
 
 async function buildFixture(): Promise<{ fx: Fixture; mfaTargets: Record<'role' | 'group', Target> }> {

@@ -84,6 +84,87 @@ describe('users are Graph users', () => {
   });
 });
 
+describe('groups are Graph groups', () => {
+  it("carry Graph's default property set, of Graph's types", async () => {
+    const DEFAULT_SET = [
+      'classification',
+      'createdDateTime',
+      'deletedDateTime',
+      'description',
+      'displayName',
+      'expirationDateTime',
+      'groupTypes',
+      'id',
+      'isAssignableToRole',
+      'mail',
+      'mailEnabled',
+      'mailNickname',
+      'membershipRule',
+      'membershipRuleProcessingState',
+      'onPremisesDomainName',
+      'onPremisesLastSyncDateTime',
+      'onPremisesNetBiosName',
+      'onPremisesProvisioningErrors',
+      'onPremisesSamAccountName',
+      'onPremisesSecurityIdentifier',
+      'onPremisesSyncEnabled',
+      'preferredDataLocation',
+      'preferredLanguage',
+      'proxyAddresses',
+      'renewedDateTime',
+      'resourceBehaviorOptions',
+      'resourceProvisioningOptions',
+      'securityEnabled',
+      'securityIdentifier',
+      'theme',
+      'visibility',
+    ];
+    const list = await get('alex', `${V1}/groups`);
+    for (const g of [...list.value, await get('alex', `${V1}/groups/${DEMO_GROUP_ID}`)]) {
+      const own = Object.keys(g).filter((k) => !k.startsWith('@odata'));
+      expect(own.sort()).toEqual(DEFAULT_SET);
+      // Of Graph's types: the full type's other properties are simply not asked for here.
+      const problems = shapeProblems(g, 'group').filter((p) => !/: missing \(/.test(p));
+      expect(problems).toEqual([]);
+    }
+  });
+});
+
+describe('approvals are Graph approvals', () => {
+  it("for the requester and in the approver's inbox", async () => {
+    // Extensions of Security Reader now need Adele's yes; Alex's second activation is such an extension.
+    const policy = `${V1}/policies/roleManagementPolicies/DirectoryRole_${ROLE_IDS.securityReader}`;
+    const rule = await get('megan', `${policy}/rules/Approval_EndUser_Assignment`);
+    rule.setting.isApprovalRequiredForExtension = true;
+    rule.setting.approvalStages[0].primaryApprovers = [
+      { '@odata.type': '#microsoft.graph.singleUser', userId: DEMO_USERS.adele.id },
+    ];
+    expect((await call('megan', 'PATCH', `${policy}/rules/Approval_EndUser_Assignment`, rule)).status).toBe(
+      200,
+    );
+    const extension = await readJson(
+      await call('alex', 'POST', `${ROLE}/roleAssignmentScheduleRequests`, {
+        action: 'selfActivate',
+        principalId: alex,
+        roleDefinitionId: ROLE_IDS.securityReader,
+        directoryScopeId: '/',
+        justification: 'Shape check, longer',
+      }),
+    );
+    expect(extension.status).toBe('PendingApproval');
+    const own = await eventually(async () => {
+      const res = await call('alex', 'GET', `${ROLE}/roleAssignmentApprovals/${extension.approvalId}`);
+      return res.status === 200 ? readJson(res) : undefined;
+    });
+    expect(shapeProblems(own, 'approval')).toEqual([]);
+    const inbox = await eventually(async () => {
+      const body = await get('adele', `${ROLE}/roleAssignmentApprovals/filterByCurrentUser(on='approver')`);
+      return body.value.length > 0 ? body : undefined;
+    });
+    for (const item of inbox.value) expect(shapeProblems(item, 'approval')).toEqual([]);
+  });
+});
+
 describe('responses have the shapes of Graph v1.0', () => {
   const cases: [string, DemoUserKey, string, string][] = [
     ['role definitions', 'alex', `${ROLE}/roleDefinitions`, 'unifiedRoleDefinition'],

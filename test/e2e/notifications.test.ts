@@ -148,7 +148,7 @@ async function openLink(
 }
 
 const approvalStep = async (approvalId: string) =>
-  (await expectStatus('adele', 'GET', `${ROLE_BASE}/roleAssignmentApprovals/${approvalId}`, 200)).steps[0];
+  (await expectStatus('adele', 'GET', `${ROLE_BASE}/roleAssignmentApprovals/${approvalId}`, 200)).stages[0];
 
 function verifies(r: ReceivedRequest, secret: string): boolean {
   const ts = String(r.headers['x-jit-timestamp']);

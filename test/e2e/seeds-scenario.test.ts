@@ -169,8 +169,8 @@ describe("the seeds' scenario", () => {
       );
       return inbox.value.find((a: { id: string }) => a.id === again.approvalId);
     });
-    expect(item.steps[0].assignedToMe).toBe(true);
-    const stepUrl = `${approvals}/${again.approvalId}/steps/${item.steps[0].id}`;
+    expect(item.stages[0].assignedToMe).toBe(true);
+    const stepUrl = `${approvals}/${again.approvalId}/steps/${item.stages[0].id}`;
     expect(
       (await call('alex', 'PATCH', stepUrl, { reviewResult: 'Approve', justification: 'me' })).status,
     ).toBe(403);
