@@ -21,21 +21,33 @@ registerOperation({
   path: `/${POLICY_BASE}/{id}`,
   summary: 'A role management policy with its rules',
   tags: ['policies'],
-  responses: { 200: 'The policy (ETag header for If-Match)', 404: 'No such policy' },
+  responses: {
+    200: { description: 'The policy (ETag header for If-Match)', graph: 'unifiedRoleManagementPolicy' },
+    404: 'No such policy',
+  },
 });
 registerOperation({
   method: 'get',
   path: `/${POLICY_BASE}/{id}/rules`,
   summary: "A role management policy's rules",
   tags: ['policies'],
-  responses: { 200: 'The rules', 404: 'No such policy' },
+  responses: {
+    200: { description: 'The rules', graph: 'unifiedRoleManagementPolicyRule', collection: true },
+    404: 'No such policy',
+  },
 });
 registerOperation({
   method: 'get',
   path: `/${POLICY_BASE}/{id}/rules/{ruleId}`,
   summary: 'One rule of a role management policy',
   tags: ['policies'],
-  responses: { 200: 'The rule (ETag header of its policy, for If-Match)', 404: 'No such policy or rule' },
+  responses: {
+    200: {
+      description: 'The rule (ETag header of its policy, for If-Match)',
+      graph: 'unifiedRoleManagementPolicyRule',
+    },
+    404: 'No such policy or rule',
+  },
 });
 registerOperation({
   method: 'patch',
@@ -43,7 +55,11 @@ registerOperation({
   summary: 'Change one rule of a policy (admins)',
   tags: ['policies'],
   requestBody: PolicyRule,
-  responses: { 200: 'The rule', 403: 'Not an admin', 412: 'Changed since read (If-Match)' },
+  responses: {
+    200: { description: 'The rule', graph: 'unifiedRoleManagementPolicyRule' },
+    403: 'Not an admin',
+    412: 'Changed since read (If-Match)',
+  },
 });
 
 app.http('roleManagementPolicyGet', {

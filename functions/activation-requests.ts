@@ -59,14 +59,33 @@ function register(kind: Kind, base: string, name: string) {
     summary: `Create a ${kind} assignment schedule request (self-service and admin actions)`,
     tags: ['activation'],
     requestBody: kind === 'role' ? RoleScheduleRequestInput : GroupScheduleRequestInput,
-    responses: { 201: 'The request', 400: 'Invalid or failed policy rules', 403: 'Not allowed' },
+    responses: {
+      201: {
+        description: 'The request',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleAssignmentScheduleRequest'
+            : 'privilegedAccessGroupAssignmentScheduleRequest',
+      },
+      400: 'Invalid or failed policy rules',
+      403: 'Not allowed',
+    },
   });
   registerOperation({
     method: 'get',
     path: `/${base}/{id}`,
     summary: 'Get a schedule request',
     tags: ['activation'],
-    responses: { 200: 'The request', 404: 'Not visible' },
+    responses: {
+      200: {
+        description: 'The request',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleAssignmentScheduleRequest'
+            : 'privilegedAccessGroupAssignmentScheduleRequest',
+      },
+      404: 'Not visible',
+    },
   });
   registerOperation({
     method: 'post',

@@ -32,7 +32,7 @@ function register(kind: Kind, base: string, name: string) {
     path: `/${base}/{id}`,
     summary: 'An approval and its stages (requester, approvers, readers)',
     tags: ['approvals'],
-    responses: { 200: 'The approval', 404: 'Not visible' },
+    responses: { 200: { description: 'The approval', graph: 'approval' }, 404: 'Not visible' },
   });
   for (const [stages, param] of [
     ['stages', 'stageId'],
@@ -77,7 +77,7 @@ function register(kind: Kind, base: string, name: string) {
     path: `/${base}/filterByCurrentUser(on='approver')`,
     summary: 'Approvals waiting for the caller',
     tags: ['approvals'],
-    responses: { 200: 'Pending approvals' },
+    responses: { 200: { description: 'Pending approvals', graph: 'approval', collection: true } },
   });
 
   app.http(`${name}Inbox`, {

@@ -32,7 +32,17 @@ function register(kind: Kind, base: string, name: string) {
     summary: `List ${kind} assignment schedule requests (readers; anyone for principalId eq their own id)`,
     tags: ['activation'],
     collection: { filter: FILTER(kind), expand: expandable(kind) },
-    responses: { 200: 'A page of requests', 403: 'Not a reader' },
+    responses: {
+      200: {
+        description: 'A page of requests',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleAssignmentScheduleRequest'
+            : 'privilegedAccessGroupAssignmentScheduleRequest',
+        collection: true,
+      },
+      403: 'Not a reader',
+    },
   });
   registerOperation({
     method: 'get',
@@ -40,7 +50,16 @@ function register(kind: Kind, base: string, name: string) {
     summary: `The caller's own ${kind} assignment schedule requests`,
     tags: ['activation'],
     collection: { filter: FILTER(kind), expand: expandable(kind) },
-    responses: { 200: 'A page of requests' },
+    responses: {
+      200: {
+        description: 'A page of requests',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleAssignmentScheduleRequest'
+            : 'privilegedAccessGroupAssignmentScheduleRequest',
+        collection: true,
+      },
+    },
   });
 
   app.http(`${name}List`, {

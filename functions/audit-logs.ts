@@ -26,14 +26,22 @@ registerOperation({
   summary: 'Directory audit rows, newest first ($filter, $top, $skiptoken)',
   tags: ['auditLogs'],
   collection: { filter: DIRECTORY_AUDIT_FILTER },
-  responses: { 200: 'A page of directoryAudit rows', 400: 'Unsupported $filter', 403: 'Not an audit reader' },
+  responses: {
+    200: { description: 'A page of directoryAudit rows', graph: 'directoryAudit', collection: true },
+    400: 'Unsupported $filter',
+    403: 'Not an audit reader',
+  },
 });
 registerOperation({
   method: 'get',
   path: `/${BASE}/{id}`,
   summary: 'One directory audit row',
   tags: ['auditLogs'],
-  responses: { 200: 'The row', 403: 'Not an audit reader', 404: 'No such row' },
+  responses: {
+    200: { description: 'The row', graph: 'directoryAudit' },
+    403: 'Not an audit reader',
+    404: 'No such row',
+  },
 });
 
 const OWN = ['initiator', 'target'] as const;
@@ -48,7 +56,10 @@ for (const on of OWN) {
         : 'The rows naming the caller as a target, newest first',
     tags: ['auditLogs'],
     collection: { filter: DIRECTORY_AUDIT_FILTER },
-    responses: { 200: 'A page of directoryAudit rows', 400: 'Unsupported $filter' },
+    responses: {
+      200: { description: 'A page of directoryAudit rows', graph: 'directoryAudit', collection: true },
+      400: 'Unsupported $filter',
+    },
   });
   app.http(`directoryAuditsOwn${on === 'initiator' ? 'Initiated' : 'Targeted'}`, {
     route: apiRoute(path),

@@ -34,7 +34,7 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'List groups',
   tags: ['groups'],
-  responses: { 200: 'A page of groups' },
+  responses: { 200: { description: 'A page of groups', graph: 'group', collection: true } },
 });
 registerOperation({
   method: 'post',
@@ -42,14 +42,14 @@ registerOperation({
   summary: 'Create a security group (admins)',
   tags: ['groups'],
   requestBody: CreateGroupInput,
-  responses: { 201: 'The group', 400: 'Bad input', 403: 'Not an admin' },
+  responses: { 201: { description: 'The group', graph: 'group' }, 400: 'Bad input', 403: 'Not an admin' },
 });
 registerOperation({
   method: 'get',
   path: `/${BASE}/{id}`,
   summary: 'Get a group',
   tags: ['groups'],
-  responses: { 200: 'The group', 404: 'No such group' },
+  responses: { 200: { description: 'The group', graph: 'group' }, 404: 'No such group' },
 });
 registerOperation({
   method: 'get',

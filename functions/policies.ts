@@ -42,14 +42,24 @@ registerOperation({
   path: '/v1.0/policies/roleManagementPolicies',
   summary: 'List role management policies of a scope',
   tags: ['policies'],
-  responses: { 200: 'A page of policies', 400: 'Unsupported $filter' },
+  responses: {
+    200: { description: 'A page of policies', graph: 'unifiedRoleManagementPolicy', collection: true },
+    400: 'Unsupported $filter',
+  },
 });
 registerOperation({
   method: 'get',
   path: '/v1.0/policies/roleManagementPolicyAssignments',
   summary: 'List policy assignments of a scope (optionally one role or accessId)',
   tags: ['policies'],
-  responses: { 200: 'A page of policy assignments', 400: 'Unsupported $filter' },
+  responses: {
+    200: {
+      description: 'A page of policy assignments',
+      graph: 'unifiedRoleManagementPolicyAssignment',
+      collection: true,
+    },
+    400: 'Unsupported $filter',
+  },
 });
 
 app.http('roleManagementPolicies', {

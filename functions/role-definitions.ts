@@ -26,7 +26,9 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'List role definitions',
   tags: ['roleDefinitions'],
-  responses: { 200: 'A page of role definitions' },
+  responses: {
+    200: { description: 'A page of role definitions', graph: 'unifiedRoleDefinition', collection: true },
+  },
 });
 registerOperation({
   method: 'post',
@@ -34,14 +36,19 @@ registerOperation({
   requestBody: CreateRoleDefinitionInput,
   summary: 'Create a custom role definition (admins)',
   tags: ['roleDefinitions'],
-  responses: { 201: 'The role', 400: 'Invalid body', 403: 'Not an admin', 409: 'Name taken' },
+  responses: {
+    201: { description: 'The role', graph: 'unifiedRoleDefinition' },
+    400: 'Invalid body',
+    403: 'Not an admin',
+    409: 'Name taken',
+  },
 });
 registerOperation({
   method: 'get',
   path: `/${BASE}/{id}`,
   summary: 'Get a role definition',
   tags: ['roleDefinitions'],
-  responses: { 200: 'The role', 404: 'No such role' },
+  responses: { 200: { description: 'The role', graph: 'unifiedRoleDefinition' }, 404: 'No such role' },
 });
 registerOperation({
   method: 'patch',
@@ -49,7 +56,11 @@ registerOperation({
   requestBody: UpdateRoleDefinitionInput,
   summary: 'Update a custom role definition (admins; If-Match)',
   tags: ['roleDefinitions'],
-  responses: { 200: 'The role', 403: 'Not an admin', 412: 'Changed since read (If-Match)' },
+  responses: {
+    200: { description: 'The role', graph: 'unifiedRoleDefinition' },
+    403: 'Not an admin',
+    412: 'Changed since read (If-Match)',
+  },
 });
 registerOperation({
   method: 'delete',

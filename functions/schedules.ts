@@ -25,6 +25,7 @@ import {
 import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import type { FilterNode } from '../shared/http/odata';
+import type { GraphTypeName } from '../shared/openapi/graph-schemas';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
 import type { PageRequest } from '../shared/storage/paging';
@@ -68,7 +69,17 @@ function requests(kind: Kind, route: string, name: string) {
     summary: `Create a ${kind} eligibility schedule request (adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew)`,
     tags: ['eligibility'],
     requestBody: kind === 'role' ? RoleScheduleRequestInput : GroupScheduleRequestInput,
-    responses: { 201: 'The request', 400: 'Invalid or failed policy rules', 403: 'Not an admin' },
+    responses: {
+      201: {
+        description: 'The request',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleEligibilityScheduleRequest'
+            : 'privilegedAccessGroupEligibilityScheduleRequest',
+      },
+      400: 'Invalid or failed policy rules',
+      403: 'Not an admin',
+    },
   });
   registerOperation({
     method: 'get',
@@ -76,14 +87,33 @@ function requests(kind: Kind, route: string, name: string) {
     summary: `List ${kind} eligibility schedule requests (readers; own with principalId filter)`,
     tags: ['eligibility'],
     collection: { filter: REQUEST_FILTER(kind), expand: expandable(kind) },
-    responses: { 200: 'A page of requests', 403: 'Not a reader (own requests: filter on principalId)' },
+    responses: {
+      200: {
+        description: 'A page of requests',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleEligibilityScheduleRequest'
+            : 'privilegedAccessGroupEligibilityScheduleRequest',
+        collection: true,
+      },
+      403: 'Not a reader (own requests: filter on principalId)',
+    },
   });
   registerOperation({
     method: 'get',
     path: `/${route}/{id}`,
     summary: `Get a ${kind} eligibility schedule request`,
     tags: ['eligibility'],
-    responses: { 200: 'The request', 404: 'Not visible' },
+    responses: {
+      200: {
+        description: 'The request',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleEligibilityScheduleRequest'
+            : 'privilegedAccessGroupEligibilityScheduleRequest',
+      },
+      404: 'Not visible',
+    },
   });
   app.http(name, {
     route: apiRoute(route),
@@ -138,6 +168,15 @@ function requests(kind: Kind, route: string, name: string) {
   });
 }
 
+/** The Graph type of a schedule list's items. */
+function scheduleType(kind: Kind, level: ScheduleLevel, instances: boolean): GraphTypeName {
+  const suffix = instances ? 'ScheduleInstance' : 'Schedule';
+  const levelName = level === 'eligibility' ? 'Eligibility' : 'Assignment';
+  return (
+    kind === 'role' ? `unifiedRole${levelName}${suffix}` : `privilegedAccessGroup${levelName}${suffix}`
+  ) as GraphTypeName;
+}
+
 function scheduleList(
   kind: Kind,
   level: ScheduleLevel,
@@ -161,7 +200,14 @@ function scheduleList(
     summary: `List ${what} (readers; anyone with principalId eq their own id)`,
     tags: ['schedules'],
     collection: { filter: SCHEDULE_FILTER(kind), expand: expandable(kind) },
-    responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
+    responses: {
+      200: {
+        description: `A page of ${what}`,
+        graph: scheduleType(kind, level, instances),
+        collection: true,
+      },
+      403: 'Not a reader (own: filter on principalId)',
+    },
   });
   app.http(name, {
     route: apiRoute(route),
@@ -181,7 +227,14 @@ function scheduleList(
     summary: `The caller's ${what}`,
     tags: ['schedules'],
     collection: { filter: SCHEDULE_FILTER(kind), expand: expandable(kind) },
-    responses: { 200: `A page of ${what}`, 403: 'Not a reader (own: filter on principalId)' },
+    responses: {
+      200: {
+        description: `A page of ${what}`,
+        graph: scheduleType(kind, level, instances),
+        collection: true,
+      },
+      403: 'Not a reader (own: filter on principalId)',
+    },
   });
   app.http(`${name}Mine`, {
     route: apiRoute(`${route}/${BY_CURRENT_USER}`),

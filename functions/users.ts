@@ -19,7 +19,7 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'List users',
   tags: ['users'],
-  responses: { 200: 'A page of users' },
+  responses: { 200: { description: 'A page of users', graph: 'user', collection: true } },
 });
 registerOperation({
   method: 'post',
@@ -27,14 +27,14 @@ registerOperation({
   summary: 'Register a user ahead of their first sign-in (admins)',
   tags: ['users'],
   requestBody: CreateUserInput,
-  responses: { 201: 'The user', 403: 'Not an admin', 409: 'Already known' },
+  responses: { 201: { description: 'The user', graph: 'user' }, 403: 'Not an admin', 409: 'Already known' },
 });
 registerOperation({
   method: 'get',
   path: `/${BASE}/{id}`,
   summary: 'Get a user',
   tags: ['users'],
-  responses: { 200: 'The user', 404: 'No such user' },
+  responses: { 200: { description: 'The user', graph: 'user' }, 404: 'No such user' },
 });
 
 app.http('users', {

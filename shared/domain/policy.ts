@@ -19,7 +19,20 @@ export const RuleODataType = T;
 
 export const RuleTarget = z.object({
   caller: z.enum(['Admin', 'EndUser']),
-  operations: z.array(z.string()),
+  // Graph's unifiedRoleManagementPolicyRuleTargetOperations, in Graph's (lower) case whatever is sent.
+  operations: z.array(
+    ciEnum([
+      'all',
+      'activate',
+      'deactivate',
+      'assign',
+      'update',
+      'remove',
+      'extend',
+      'renew',
+      'unknownFutureValue',
+    ]),
+  ),
   level: z.enum(['Eligibility', 'Assignment']),
   inheritableSettings: z.array(z.string()),
   enforcedSettings: z.array(z.string()),
@@ -50,12 +63,20 @@ export const SubjectSet = z.discriminatedUnion('@odata.type', [
   z.object({
     '@odata.type': z.literal('#microsoft.graph.singleUser'),
     userId: z.guid().transform((id) => id.toLowerCase()),
-    description: z.string().max(256).nullish(),
+    description: z
+      .string()
+      .max(256)
+      .nullish()
+      .transform((d) => d ?? null), // Graph answers null when none
   }),
   z.object({
     '@odata.type': z.literal('#microsoft.graph.groupMembers'),
     groupId: z.guid().transform((id) => id.toLowerCase()),
-    description: z.string().max(256).nullish(),
+    description: z
+      .string()
+      .max(256)
+      .nullish()
+      .transform((d) => d ?? null),
   }),
 ]);
 export type SubjectSet = z.infer<typeof SubjectSet>;
@@ -205,7 +226,7 @@ export function policyAssignmentFor(target: PolicyTarget): PolicyAssignment {
 }
 
 function target(caller: RuleTarget['caller'], level: RuleTarget['level']): RuleTarget {
-  return { caller, operations: ['All'], level, inheritableSettings: [], enforcedSettings: [] };
+  return { caller, operations: ['all'], level, inheritableSettings: [], enforcedSettings: [] };
 }
 
 function notifications(caller: RuleTarget['caller'], level: RuleTarget['level']): NotificationRule[] {

@@ -2,6 +2,7 @@
 // their requests; ./render turns the registry into the OpenAPI document, so the two cannot drift.
 import type { z } from 'zod';
 import type { FilterFields } from '../http/filter/ast';
+import type { GraphTypeName } from './graph-schemas';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -9,6 +10,9 @@ export interface ResponseSpec {
   description: string;
   /** Body schema (output side); omitted for bodiless answers such as 204. */
   schema?: z.ZodType;
+  /** Or a Graph v1.0 type (./graph-schemas.ts), one item or a collection of them. */
+  graph?: GraphTypeName;
+  collection?: boolean;
 }
 
 export interface OperationSpec {

@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { FilterFields } from '../http/filter/ast';
+import { graphCollection, graphComponents, graphRef } from './graph-schemas';
 import { type OperationSpec, registeredOperations, registryVersion } from './registry';
 
 type JsonObject = Record<string, unknown>;
@@ -72,7 +73,7 @@ class Renderer {
       security: [{ bearer: [] }],
       paths,
       components: {
-        schemas: this.components,
+        schemas: { ...graphComponents(), ...this.components },
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
     };
@@ -93,12 +94,21 @@ class Renderer {
     if (!op.anonymous) statuses[503] ??= 'Storage cannot be reached (Retry-After)';
     if (op.path.includes('{')) statuses[404] ??= 'No such object, or not one the caller may see';
     for (const [status, spec] of Object.entries(statuses)) {
-      const { description, schema } =
-        typeof spec === 'string' ? { description: spec, schema: undefined } : spec;
+      const { description, schema, graph, collection } =
+        typeof spec === 'string'
+          ? { description: spec, schema: undefined, graph: undefined, collection: false }
+          : spec;
       const body = schema ?? (Number(status) >= 400 ? ErrorEnvelope : undefined);
+      const json = graph
+        ? collection
+          ? graphCollection(graph)
+          : graphRef(graph)
+        : body
+          ? this.schema(body, 'output')
+          : undefined;
       responses[status] = {
         description,
-        ...(body ? { content: { 'application/json': { schema: this.schema(body, 'output') } } } : {}),
+        ...(json ? { content: { 'application/json': { schema: json } } } : {}),
       };
     }
     return {
@@ -125,7 +135,7 @@ class Renderer {
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: isGuidParameter(path, m[1]!) ? { type: 'string', format: 'uuid' } : { type: 'string' },
     }));
   }
 
@@ -246,4 +256,14 @@ function operationId(op: OperationSpec): string {
     .filter((w) => w !== '')
     .map((w) => w[0]!.toUpperCase() + w.slice(1));
   return `${op.method.toLowerCase()}${words.join('')}`;
+}
+
+/**
+ * Object ids in paths are GUIDs (users, groups, roles, requests, schedules, approvals, audit rows,
+ * connectors, subscriptions); policy ids (`DirectoryRole_<guid>`), rule and stage ids and link tokens
+ * are not.
+ */
+function isGuidParameter(path: string, name: string): boolean {
+  if (name === 'memberId') return true;
+  return name === 'id' && !path.startsWith('/v1.0/policies/');
 }

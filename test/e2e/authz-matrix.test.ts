@@ -28,6 +28,7 @@ import {
   startDirectoryHost,
   V1,
 } from '../helpers/directory-client';
+import { schemaProblems } from '../helpers/json-schema-check';
 
 const alexId = DEMO_USERS.alex.id;
 let api: DirectoryHost;
@@ -267,10 +268,11 @@ describe('authorization matrix', () => {
     ).toBe(renderMatrix());
   });
 
-  it('every persona gets the documented status from every endpoint, and the OpenAPI document lists it', async () => {
+  it('every persona gets the documented status from every endpoint, and the OpenAPI document lists it and its body', async () => {
     const mismatches: string[] = [];
     const doc = (await api.call(undefined, 'GET', '/api/openapi.json')).body;
     const undocumented = new Set<string>();
+    const misshapen = new Set<string>();
     for (const row of MATRIX) {
       await row.before?.(ctx);
       for (const persona of PERSONAS) {
@@ -293,6 +295,11 @@ describe('authorization matrix', () => {
         const op = doc.paths[`/${row.route}`]?.[row.method.toLowerCase()];
         if (op && !(String(res.status) in op.responses))
           undocumented.add(`${row.method} /${row.route}: ${res.status}`);
+        // ...and the body fits the schema it gives for that status.
+        const schema = op?.responses[String(res.status)]?.content?.['application/json']?.schema;
+        if (schema && res.body !== undefined)
+          for (const problem of schemaProblems(res.body, schema, doc.components.schemas).slice(0, 3))
+            misshapen.add(`${row.method} /${row.route} ${res.status}: ${problem}`);
         // Whatever the status, the answer is Graph's envelope and never a stack trace.
         if (res.status >= 400)
           expect(res.body?.error?.code, `${rowLabel(row)} as ${persona}`).toEqual(expect.any(String));
@@ -302,5 +309,6 @@ describe('authorization matrix', () => {
     }
     expect(mismatches).toEqual([]);
     expect([...undocumented]).toEqual([]);
+    expect([...misshapen]).toEqual([]);
   });
 });

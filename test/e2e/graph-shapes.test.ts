@@ -234,6 +234,12 @@ describe('responses have the shapes of Graph v1.0', () => {
       `${V1}/policies/roleManagementPolicyAssignments?$filter=${encodeURIComponent("scopeId eq '/' and scopeType eq 'DirectoryRole'")}`,
       'unifiedRoleManagementPolicyAssignment',
     ],
+    [
+      'policy rules',
+      'megan',
+      `${V1}/policies/roleManagementPolicies/DirectoryRole_${ROLE_IDS.securityReader}/rules`,
+      'unifiedRoleManagementPolicyRule',
+    ],
     ['audit rows', 'megan', `${V1}/auditLogs/directoryAudits?$top=50`, 'directoryAudit'],
   ];
 

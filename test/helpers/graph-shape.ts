@@ -1,5 +1,5 @@
 // Checks a response body against Graph v1.0's published metadata for the PIM types
-// (test/fixtures/graph/pim-types-v1.0.json, extracted from microsoftgraph/msgraph-metadata): every
+// (shared/openapi/graph-types-v1.0.json, extracted from microsoftgraph/msgraph-metadata): every
 // structural property is present (null only where Graph allows it), of Graph's type, an enum value
 // Graph lists, and nothing else is there but `@odata.*` annotations.
 import fs from 'node:fs';
@@ -21,7 +21,7 @@ interface Metadata {
 }
 
 const metadata: Metadata = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'graph', 'pim-types-v1.0.json'), 'utf8'),
+  fs.readFileSync(path.join(__dirname, '..', '..', 'shared', 'openapi', 'graph-types-v1.0.json'), 'utf8'),
 );
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -92,7 +92,9 @@ describe('OpenAPI rendering', () => {
     ]);
     const del = doc.paths['/v1.0/test/scheduleRequests/{id}'].delete;
     expect(del.responses['204']).toEqual({ description: 'Deleted' });
-    expect(del.parameters).toEqual([{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]);
+    expect(del.parameters).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+    ]);
   });
 
   it('documents collection options, the $filter subset and query parameters', () => {
