@@ -13,6 +13,8 @@ import { services } from '../shared/services';
 import { collection, listQuery, operationContext } from './directory-common';
 
 const BASE = 'v1.0/auditLogs/directoryAudits';
+/** Audit rows come newest first; Graph clients ask for it with `$orderby=activityDateTime desc`. */
+const AUDIT_ORDER = 'activityDateTime desc';
 
 /** userPrincipalName by user id, for the users a page names (point reads; users are few per page). */
 async function upnsOf(rows: readonly DirectoryAudit[]): Promise<Map<string, string>> {
@@ -25,7 +27,7 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'Directory audit rows, newest first ($filter, $top, $skiptoken)',
   tags: ['auditLogs'],
-  collection: { filter: DIRECTORY_AUDIT_FILTER },
+  collection: { filter: DIRECTORY_AUDIT_FILTER, orderBy: AUDIT_ORDER },
   responses: {
     200: { description: 'A page of directoryAudit rows', graph: 'directoryAudit', collection: true },
     400: 'Unsupported $filter',
@@ -55,7 +57,7 @@ for (const on of OWN) {
         ? 'The rows the caller initiated, newest first'
         : 'The rows naming the caller as a target, newest first',
     tags: ['auditLogs'],
-    collection: { filter: DIRECTORY_AUDIT_FILTER },
+    collection: { filter: DIRECTORY_AUDIT_FILTER, orderBy: AUDIT_ORDER },
     responses: {
       200: { description: 'A page of directoryAudit rows', graph: 'directoryAudit', collection: true },
       400: 'Unsupported $filter',
@@ -66,7 +68,7 @@ for (const on of OWN) {
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, DIRECTORY_AUDIT_FILTER);
+      const q = listQuery(req, DIRECTORY_AUDIT_FILTER, [], AUDIT_ORDER);
       const page = await services().auditLog.queryOwn(ctx, on, q.filter, q.page);
       const upns = await upnsOf(page.items);
       return collection(req, q, page, (row) => toGraphAudit(row, upns));
@@ -79,7 +81,7 @@ app.http('directoryAudits', {
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
-    const q = listQuery(req, DIRECTORY_AUDIT_FILTER);
+    const q = listQuery(req, DIRECTORY_AUDIT_FILTER, [], AUDIT_ORDER);
     const page = await services().auditLog.query(ctx, q.filter, q.page);
     const upns = await upnsOf(page.items);
     return collection(req, q, page, (row) => toGraphAudit(row, upns));

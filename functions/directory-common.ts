@@ -71,12 +71,18 @@ export function listQuery(
   req: HttpRequest,
   filter?: FilterFields,
   expandable: readonly Expandable[] = [],
+  naturalOrder?: string,
 ): ListQuery {
   const q = parseCollectionQuery(req, {
     continuation: Continuation,
-    extraOptions: ['$select', ...(expandable.length > 0 ? ['$expand', '$count'] : [])],
+    extraOptions: [
+      '$select',
+      ...(expandable.length > 0 ? ['$expand', '$count'] : []),
+      ...(naturalOrder ? ['$orderby'] : []),
+    ],
     ...(filter ? { filter } : {}),
   });
+  if (naturalOrder) requireNaturalOrder(req, naturalOrder);
   const expand = expandOf(req, expandable);
   const select = selectedNames(req);
   return {
@@ -86,6 +92,20 @@ export function listQuery(
     expand,
     count: countOf(req),
   };
+}
+
+/**
+ * `$orderby` where the list's own order is one Graph clients ask for (audit rows: `activityDateTime
+ * desc`): that order is accepted, any other is a 400 that names it (storage keeps only that order).
+ */
+function requireNaturalOrder(req: HttpRequest, natural: string): void {
+  const raw = req.query.get('$orderby');
+  if (raw === null) return;
+  const asked = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  if (asked === natural.toLowerCase()) return;
+  throw badRequest(`$orderby: this list comes ordered by '${natural}' only.`, [
+    { target: '$orderby', message: raw.slice(0, 64) },
+  ]);
 }
 
 /** `$count=true|false`; anything else is a 400. */

@@ -158,6 +158,14 @@ class Renderer {
             schema: { type: 'string' },
           },
         );
+      if (op.collection.orderBy) {
+        params.push({
+          name: '$orderby',
+          in: 'query',
+          description: `The list's order, the one it comes in: ${op.collection.orderBy}.`,
+          schema: { type: 'string', enum: [op.collection.orderBy] },
+        });
+      }
       if (op.collection.expand?.length) {
         params.push(
           {

@@ -233,6 +233,7 @@ async function patchApproval(
           ? want.approvers.map((userId) => ({
               '@odata.type': '#microsoft.graph.singleUser' as const,
               userId,
+              description: null,
             }))
           : stage.primaryApprovers,
       },

@@ -79,6 +79,18 @@ describe('OData options on the PIM lists', () => {
     expect((await get('alex', `/api/v1.0/groups/${DEMO_GROUP_ID}?$select=a/b`)).status).toBe(400);
   });
 
+  it('takes $orderby where it names the order the list has (audit rows, newest first)', async () => {
+    const audits = '/api/v1.0/auditLogs/directoryAudits?$top=5&$orderby=';
+    const desc = await get('megan', `${audits}${encodeURIComponent('activityDateTime  DESC')}`);
+    expect(desc.status).toBe(200);
+    const times = desc.body.value.map((a: { activityDateTime: string }) => a.activityDateTime);
+    expect([...times].sort().reverse()).toEqual(times);
+    const asc = await get('megan', `${audits}${encodeURIComponent('activityDateTime asc')}`);
+    expect(asc.status).toBe(400);
+    expect(asc.body.error.message).toContain('activityDateTime desc');
+    expect((await get('alex', `/api/v1.0/users?$orderby=displayName`)).status).toBe(400);
+  });
+
   it('refuses what cannot be expanded there, naming what can', async () => {
     const bogus = await get('alex', `${ROLE}/roleEligibilityScheduleInstances/${MINE}?$expand=appScope`);
     expect(bogus.status).toBe(400);
