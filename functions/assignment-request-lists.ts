@@ -67,7 +67,7 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, FILTER(kind), expandable(kind));
+      const q = listQuery(req, FILTER(kind), { expand: expandable(kind), countable: true });
       const principalId = keyedEq(q.filter, ['principalId']).principalId;
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       if (principalId !== callerId && !(await services().access.canRead(callerId ?? '', now())))
@@ -82,7 +82,7 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, FILTER(kind), expandable(kind));
+      const q = listQuery(req, FILTER(kind), { expand: expandable(kind), countable: true });
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : '';
       const list = (page: PageRequest) => services().activationReads.requests(ctx, kind, callerId, page);
       return expandedCollection(req, ctx, q, list, (r) => requestShape(kind, r));

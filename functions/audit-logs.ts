@@ -68,7 +68,7 @@ for (const on of OWN) {
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, DIRECTORY_AUDIT_FILTER, [], AUDIT_ORDER);
+      const q = listQuery(req, DIRECTORY_AUDIT_FILTER, { naturalOrder: AUDIT_ORDER });
       const page = await services().auditLog.queryOwn(ctx, on, q.filter, q.page);
       const upns = await upnsOf(page.items);
       return collection(req, q, page, (row) => toGraphAudit(row, upns));
@@ -81,7 +81,7 @@ app.http('directoryAudits', {
   methods: ['GET'],
   handler: httpHandler(async (req: HttpRequest, _context, info) => {
     const ctx = await operationContext(req, info);
-    const q = listQuery(req, DIRECTORY_AUDIT_FILTER, [], AUDIT_ORDER);
+    const q = listQuery(req, DIRECTORY_AUDIT_FILTER, { naturalOrder: AUDIT_ORDER });
     const page = await services().auditLog.query(ctx, q.filter, q.page);
     const upns = await upnsOf(page.items);
     return collection(req, q, page, (row) => toGraphAudit(row, upns));

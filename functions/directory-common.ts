@@ -67,17 +67,24 @@ export interface ListQuery extends CollectionQuery<string> {
  * `$top`, `$skiptoken` (wrapping the storage continuation), `$select`, with `filter` `$filter`, and
  * with `expandable` `$expand`.
  */
-export function listQuery(
-  req: HttpRequest,
-  filter?: FilterFields,
-  expandable: readonly Expandable[] = [],
-  naturalOrder?: string,
-): ListQuery {
+export interface ListOptions {
+  /** What `$expand` may name (functions/expand.ts). */
+  expand?: readonly Expandable[];
+  /** The one order the list has, which `$orderby` may ask for. */
+  naturalOrder?: string;
+  /** `$count=true` is answered (the list goes through expandedCollection). */
+  countable?: boolean;
+}
+
+export function listQuery(req: HttpRequest, filter?: FilterFields, options: ListOptions = {}): ListQuery {
+  const expandable = options.expand ?? [];
+  const naturalOrder = options.naturalOrder;
   const q = parseCollectionQuery(req, {
     continuation: Continuation,
     extraOptions: [
       '$select',
-      ...(expandable.length > 0 ? ['$expand', '$count'] : []),
+      ...(expandable.length > 0 ? ['$expand'] : []),
+      ...(options.countable ? ['$count'] : []),
       ...(naturalOrder ? ['$orderby'] : []),
     ],
     ...(filter ? { filter } : {}),

@@ -12,7 +12,7 @@ import { httpHandler, json, noContent } from '../shared/http/handler';
 import { parseOrThrow } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
-import { collection, listQuery, operationContext, readRawBody } from './directory-common';
+import { collection, expandedCollection, listQuery, operationContext, readRawBody } from './directory-common';
 
 const BASE = 'v1.0/groups';
 
@@ -34,6 +34,7 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'List groups',
   tags: ['groups'],
+  collection: { count: true },
   responses: { 200: { description: 'A page of groups', graph: 'group', collection: true } },
 });
 registerOperation({
@@ -83,8 +84,8 @@ app.http('groups', {
       const created = await services().groups.create(ctx, await readRawBody(req));
       return json(201, toGraphGroup(created.value), created.etag ? { ETag: created.etag } : {});
     }
-    const q = listQuery(req);
-    return collection(req, q, await services().groups.list(ctx, q.page), toGraphGroup);
+    const q = listQuery(req, undefined, { countable: true });
+    return expandedCollection(req, ctx, q, (page) => services().groups.list(ctx, page), toGraphGroup);
   }),
 });
 

@@ -15,7 +15,7 @@ import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json, noContent } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
-import { collection, ifMatchOf, listQuery, operationContext, readRawBody } from './directory-common';
+import { expandedCollection, ifMatchOf, listQuery, operationContext, readRawBody } from './directory-common';
 
 const BASE = 'v1.0/roleManagement/directory/roleDefinitions';
 
@@ -26,6 +26,7 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'List role definitions',
   tags: ['roleDefinitions'],
+  collection: { count: true },
   responses: {
     200: { description: 'A page of role definitions', graph: 'unifiedRoleDefinition', collection: true },
   },
@@ -80,8 +81,14 @@ app.http('roleDefinitions', {
       const created = await services().roleDefinitions.create(ctx, body);
       return json(201, toGraphRoleDefinition(created.value), etagHeader(created.etag));
     }
-    const q = listQuery(req);
-    return collection(req, q, await services().roleDefinitions.list(ctx, q.page), toGraphRoleDefinition);
+    const q = listQuery(req, undefined, { countable: true });
+    return expandedCollection(
+      req,
+      ctx,
+      q,
+      (page) => services().roleDefinitions.list(ctx, page),
+      toGraphRoleDefinition,
+    );
   }),
 });
 

@@ -10,7 +10,7 @@ import { apiRoute } from '../shared/http/api-route';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
-import { collection, listQuery, operationContext, readRawBody } from './directory-common';
+import { expandedCollection, listQuery, operationContext, readRawBody } from './directory-common';
 
 const BASE = 'v1.0/users';
 
@@ -19,6 +19,7 @@ registerOperation({
   path: `/${BASE}`,
   summary: 'List users',
   tags: ['users'],
+  collection: { count: true },
   responses: { 200: { description: 'A page of users', graph: 'user', collection: true } },
 });
 registerOperation({
@@ -44,8 +45,8 @@ app.http('users', {
     const ctx = await operationContext(req, info);
     if (req.method === 'POST')
       return json(201, toGraphUser(await services().users.create(ctx, await readRawBody(req))));
-    const q = listQuery(req);
-    return collection(req, q, await services().users.list(ctx, q.page), toGraphUser);
+    const q = listQuery(req, undefined, { countable: true });
+    return expandedCollection(req, ctx, q, (page) => services().users.list(ctx, page), toGraphUser);
   }),
 });
 

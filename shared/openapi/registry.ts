@@ -27,7 +27,14 @@ export interface OperationSpec {
   /** Query parameters other than OData's `$` options, as an object schema. */
   query?: z.ZodObject;
   /** A collection: documents $top and $skiptoken (unless `paged` is false), and $filter when `filter` is given. */
-  collection?: { filter?: FilterFields; paged?: boolean; expand?: readonly string[]; orderBy?: string };
+  collection?: {
+    filter?: FilterFields;
+    paged?: boolean;
+    expand?: readonly string[];
+    orderBy?: string;
+    /** `$count=true` is answered. */
+    count?: boolean;
+  };
   /** Status -> response. Error statuses default to Graph's error envelope. */
   responses: Record<number, ResponseSpec | string>;
   /** No bearer token needed (health, OpenAPI, JWKS). */

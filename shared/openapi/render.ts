@@ -166,22 +166,20 @@ class Renderer {
           schema: { type: 'string', enum: [op.collection.orderBy] },
         });
       }
-      if (op.collection.expand?.length) {
-        params.push(
-          {
-            name: '$expand',
-            in: 'query',
-            description: `Comma-separated related objects to include: ${op.collection.expand.join(', ')}.`,
-            schema: { type: 'string' },
-          },
-          {
-            name: '$count',
-            in: 'query',
-            description: 'true: the answer has @odata.count, the number of matching items on all pages.',
-            schema: { type: 'boolean' },
-          },
-        );
-      }
+      if (op.collection.expand?.length)
+        params.push({
+          name: '$expand',
+          in: 'query',
+          description: `Comma-separated related objects to include: ${op.collection.expand.join(', ')}.`,
+          schema: { type: 'string' },
+        });
+      if (op.collection.count || op.collection.expand?.length)
+        params.push({
+          name: '$count',
+          in: 'query',
+          description: 'true: the answer has @odata.count, the number of matching items on all pages.',
+          schema: { type: 'boolean' },
+        });
       if (op.collection.filter) {
         params.push({
           name: '$filter',

@@ -158,6 +158,9 @@ describe('OData options on the PIM lists', () => {
       /#roleManagement\/directory\/roleAssignmentScheduleRequests$/,
     );
     expect((await get('megan', `${ROLE}/roleAssignmentScheduleRequests?$count=yes`)).status).toBe(400);
+    const users = await get('alex', '/api/v1.0/users?$count=true&$top=2');
+    expect(users.body['@odata.count']).toBeGreaterThanOrEqual(5); // the five demo users at least
+    expect(users.body.value).toHaveLength(2);
     const notRevoked = await list(`status ne 'Revoked' and createdDateTime ge ${started}`);
     expect(notRevoked.every((r) => r.status !== 'Revoked')).toBe(true);
     const pending = await list(`status eq 'pendingapproval'`); // enums in any case, as Graph's
