@@ -1,0 +1,210 @@
+// jit activate / deactivate / verify / cancel: a person's own activation requests.
+import { paths, type TargetKind } from '../api-paths';
+import { approverNames } from '../approvers';
+import { type CommonOptions, type SignedIn, signedIn } from '../context';
+import { Directory, type Target } from '../directory';
+import { formatRemaining, parseDuration } from '../duration';
+import { CliError, ExitCode } from '../exit-codes';
+import { ask, canPrompt } from '../prompt';
+import { findRequest, followRequest, type Phase, phaseOf, type ScheduleRequest } from '../requests';
+
+export interface ActivateOptions extends CommonOptions {
+  for?: string;
+  reason?: string;
+  ticket?: string;
+  ticketSystem?: string;
+  otp?: string;
+  /** true: keep polling through approval; false: do not poll at all; undefined: poll until it settles. */
+  wait?: boolean;
+  timeout?: string;
+}
+
+/** How long to poll a request that is being provisioned, when no --timeout says otherwise. */
+const PROVISIONING_TIMEOUT_MS = 120_000;
+
+function targetFields(target: Target): Record<string, string> {
+  return target.kind === 'role'
+    ? { roleDefinitionId: target.id, directoryScopeId: '/' }
+    : { groupId: target.id, accessId: 'member' };
+}
+
+export async function activate(name: string, options: ActivateOptions): Promise<void> {
+  const duration = options.for ? parseDuration(options.for) : undefined;
+  const timeoutMs = options.timeout ? parseDuration(options.timeout).ms : undefined;
+  if (options.otp !== undefined && !/^\d{6}$/.test(options.otp)) {
+    throw new CliError('--otp takes the 6-digit code of your authenticator app.', ExitCode.usage);
+  }
+  const ctx = signedIn(options);
+  const target = await new Directory(ctx.client).resolve(name);
+  const ticket = options.ticket ?? undefined;
+  // No startDateTime: the service starts the window at its own "now" (its clock may not be ours).
+  const body = {
+    action: 'selfActivate',
+    principalId: ctx.session.user.id,
+    ...targetFields(target),
+    justification: options.reason ?? null,
+    ticketInfo: ticket ? { ticketNumber: ticket, ticketSystem: options.ticketSystem ?? null } : null,
+    scheduleInfo: duration ? { expiration: { type: 'afterDuration', duration: duration.iso } } : null,
+  };
+  const created = await ctx.client.post<ScheduleRequest>(paths.requests(target.kind), body);
+  await settle(ctx, target, created, options, timeoutMs);
+}
+
+/** Follows a new or pending request: MFA when asked, approval as the options say, then the outcome. */
+async function settle(
+  ctx: SignedIn,
+  target: Target,
+  created: ScheduleRequest,
+  options: ActivateOptions,
+  timeoutMs: number | undefined,
+): Promise<void> {
+  const { client, out } = ctx;
+  let request = created;
+  const show = (r: ScheduleRequest) => out.progress(`${target.displayName}: ${describeStatus(r.status)}`);
+  if (options.wait !== false) {
+    const until: Phase[] = options.wait ? ['done', 'mfa'] : ['done', 'mfa', 'approval'];
+    const followed = await followRequest(client, target.kind, request, {
+      until,
+      timeoutMs: timeoutMs ?? (options.wait ? undefined : PROVISIONING_TIMEOUT_MS),
+      onStatus: show,
+    });
+    request = followed.request;
+    if (phaseOf(request.status) === 'mfa') {
+      await proveMfa(ctx, target.kind, request, options.otp);
+      const afterMfa = await followRequest(client, target.kind, request, {
+        until,
+        timeoutMs: timeoutMs ?? (options.wait ? undefined : PROVISIONING_TIMEOUT_MS),
+        onStatus: show,
+      });
+      request = afterMfa.request;
+    }
+  } else {
+    show(request);
+  }
+  out.endProgress();
+  await report(ctx, target, request);
+}
+
+async function proveMfa(
+  ctx: SignedIn,
+  kind: TargetKind,
+  request: ScheduleRequest,
+  otp: string | undefined,
+): Promise<void> {
+  const code = otp ?? (canPrompt() ? await ask('Code from your authenticator app (empty to stop): ') : '');
+  if (!code) {
+    throw new CliError(
+      `Request ${request.id} waits for MFA: run jit verify ${request.id} --otp <code>, ` +
+        `or jit login --mfa and then jit verify ${request.id}.`,
+      ExitCode.waitingForMfa,
+    );
+  }
+  await ctx.client.post(`${paths.request(kind, request.id)}/verifyMfa`, { otp: code });
+  // The answer is 204: the request moves on; re-read it for the caller's next step.
+  Object.assign(request, await ctx.client.get<ScheduleRequest>(paths.request(kind, request.id)));
+}
+
+/** Prints the outcome and ends with the exit code it stands for. */
+async function report(ctx: SignedIn, target: Target, request: ScheduleRequest): Promise<void> {
+  const { client, out } = ctx;
+  const phase = phaseOf(request.status);
+  const approvers = phase === 'approval' ? await approverNames(client, target.kind, target.id) : undefined;
+  const end = request.scheduleInfo?.expiration?.endDateTime ?? undefined;
+  const now = await client.now();
+  out.result({ target, request, ...(approvers ? { approvers } : {}) }, () => {
+    if (phase === 'done' && request.status === 'Revoked') return `${target.displayName} deactivated.`;
+    if (phase === 'done' && request.status === 'ScheduleCreated')
+      return `${target.displayName} is scheduled from ${request.scheduleInfo?.startDateTime} (request ${request.id}).`;
+    if (phase === 'done')
+      return end
+        ? `${target.displayName} is active until ${end} (${formatRemaining(Date.parse(end) - now.getTime())} left).`
+        : `${target.displayName} is active.`;
+    return `${target.displayName}: ${describeStatus(request.status)} (request ${request.id}).`;
+  });
+  switch (phase) {
+    case 'done':
+      return;
+    case 'approval': {
+      const who = approvers?.length ? approvers.join(', ') : 'its approvers';
+      throw new CliError(
+        `Request ${request.id} waits for approval by ${who}. jit requests shows its status; ` +
+          `jit activate ... --wait waits for the decision.`,
+        ExitCode.waitingForApproval,
+      );
+    }
+    case 'mfa':
+      throw new CliError(
+        `Request ${request.id} waits for MFA: run jit verify ${request.id} --otp <code>.`,
+        ExitCode.waitingForMfa,
+      );
+    case 'working':
+      throw new CliError(
+        `Request ${request.id} is still ${request.status}: jit requests shows when it is done.`,
+        ExitCode.unexpected,
+      );
+    default:
+      throw new CliError(
+        `Request ${request.id} ended ${request.status}${request.completedDateTime ? ` at ${request.completedDateTime}` : ''}.`,
+        ExitCode.refused,
+      );
+  }
+}
+
+export function describeStatus(status: string): string {
+  switch (status) {
+    case 'Provisioned':
+    case 'Granted':
+      return 'active';
+    case 'PendingMfa':
+      return 'waiting for MFA';
+    case 'PendingApproval':
+    case 'PendingAdminDecision':
+      return 'waiting for approval';
+    case 'PendingProvisioning':
+      return 'provisioning';
+    case 'ScheduleCreated':
+      return 'scheduled';
+    default:
+      return status;
+  }
+}
+
+export async function deactivate(name: string, options: CommonOptions & { reason?: string }): Promise<void> {
+  const ctx = signedIn(options);
+  const target = await new Directory(ctx.client).resolve(name);
+  const request = await ctx.client.post<ScheduleRequest>(paths.requests(target.kind), {
+    action: 'selfDeactivate',
+    principalId: ctx.session.user.id,
+    ...targetFields(target),
+    justification: options.reason ?? null,
+  });
+  await report(ctx, target, request);
+}
+
+/** jit verify <id>: proves MFA for a request waiting for it, with a code or the session's fresh MFA. */
+export async function verify(id: string, options: ActivateOptions): Promise<void> {
+  const ctx = signedIn(options);
+  const { kind, request } = await findRequest(ctx.client, id);
+  if (phaseOf(request.status) !== 'mfa') {
+    throw new CliError(`Request ${id} is ${request.status}, not waiting for MFA.`, ExitCode.refused);
+  }
+  const body = options.otp ? { otp: options.otp } : {};
+  await ctx.client.post(`${paths.request(kind, id)}/verifyMfa`, body);
+  const target = await targetOf(ctx, kind, request);
+  const fresh = await ctx.client.get<ScheduleRequest>(paths.request(kind, id));
+  await settle(ctx, target, fresh, options, options.timeout ? parseDuration(options.timeout).ms : undefined);
+}
+
+/** jit cancel <id>: withdraws a request that still waits (for MFA, approval or its start). */
+export async function cancel(id: string, options: CommonOptions): Promise<void> {
+  const ctx = signedIn(options);
+  const { kind, request } = await findRequest(ctx.client, id);
+  await ctx.client.post(`${paths.request(kind, id)}/cancel`);
+  const target = await targetOf(ctx, kind, request);
+  ctx.out.result({ target, request: { ...request, status: 'Canceled' } }, () => `Request ${id} canceled.`);
+}
+
+async function targetOf(ctx: SignedIn, kind: TargetKind, request: ScheduleRequest): Promise<Target> {
+  const id = (kind === 'role' ? request.roleDefinitionId : request.groupId) ?? '';
+  return { kind, id, displayName: await new Directory(ctx.client).nameOf(kind, id) };
+}

@@ -1,0 +1,124 @@
+// The `jit` command line: commands, their options, and the help text with the exit codes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { activate, cancel, deactivate, verify } from './commands/activate';
+import { approvals, decide } from './commands/approvals';
+import { audit } from './commands/audit';
+import { check } from './commands/check';
+import { requests } from './commands/requests';
+import { roles } from './commands/roles';
+import { login, logout, whoami } from './commands/session';
+import { DEFAULT_URL } from './context';
+import { EXIT_CODE_HELP } from './exit-codes';
+
+function version(): string {
+  try {
+    const file = path.join(__dirname, '..', '..', 'package.json');
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function exitCodeHelp(): string {
+  return ['Exit codes:', ...EXIT_CODE_HELP.map(([code, meaning]) => `  ${code}  ${meaning}`)].join('\n');
+}
+
+/** --json and --url on every command, so they can be given after the command's name. */
+function common(command: Command): Command {
+  return command
+    .option('--json', 'machine-readable JSON on stdout (messages go to stderr)')
+    .option('--url <url>', `the service (default: JIT_URL, else ${DEFAULT_URL})`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('jit')
+    .description('Just-in-time privileged access: activate roles and groups, approve, check, audit.')
+    .version(version())
+    .showHelpAfterError('(jit --help lists the commands)')
+    .addHelpText(
+      'after',
+      `\nEnvironment: JIT_URL, JIT_CONFIG_DIR (session file), JIT_TENANT_ID, JIT_CLIENT_ID, JIT_SCOPE.\n\n${exitCodeHelp()}`,
+    );
+
+  common(program.command('login'))
+    .description(
+      'sign in: locally as a demo user through the dev issuer, otherwise with the Entra ID device code flow',
+    )
+    .option('--as <user>', 'demo user to sign in as (alex, adele, megan, reader, other); asked on a terminal')
+    .option('--mfa', 'the dev token proves MFA')
+    .option('--minutes <n>', 'dev token lifetime in minutes (1-1440, default 60)')
+    .option('--tenant <id>', 'Entra ID tenant (JIT_TENANT_ID); selects the device code flow')
+    .option('--client-id <id>', "the CLI's app registration (JIT_CLIENT_ID)")
+    .option('--scope <scope>', "the API's scope (JIT_SCOPE, default api://jit-access/.default)")
+    .action(login);
+  common(program.command('logout')).description('forget the saved session').action(logout);
+  common(program.command('whoami')).description('who is signed in, where, until when').action(whoami);
+
+  common(program.command('roles'))
+    .description('your eligible and active roles and PIM groups, with the time left on active ones')
+    .action(roles);
+
+  common(program.command('activate'))
+    .description('activate a role or PIM group membership by name (case-insensitive)')
+    .argument('<name>', 'role or group name, e.g. "Security Reader"')
+    .option('--for <duration>', 'how long: 8h, 90m, 1h30m or PT8H (default: the policy decides)')
+    .option('--reason <text>', 'justification')
+    .option('--ticket <number>', 'ticket number')
+    .option('--ticket-system <name>', 'ticket system, e.g. ServiceNow')
+    .option('--otp <code>', 'code from your authenticator app, when the request waits for MFA')
+    .option('--wait', 'keep waiting while the request waits for approval')
+    .option('--no-wait', 'do not wait at all: print the request as first answered')
+    .option('--timeout <duration>', 'give up waiting after this long (e.g. 10m)')
+    .action(activate);
+
+  common(program.command('deactivate'))
+    .description('end an active role or group membership of yours now')
+    .argument('<name>', 'role or group name')
+    .option('--reason <text>', 'justification')
+    .action(deactivate);
+
+  common(program.command('verify'))
+    .description('prove MFA for a request waiting for it (a code, or a session signed in with MFA)')
+    .argument('<id>', 'request id')
+    .option('--otp <code>', 'code from your authenticator app')
+    .option('--timeout <duration>', 'give up waiting after this long')
+    .action(verify);
+
+  common(program.command('cancel'))
+    .description('withdraw a request of yours that still waits')
+    .argument('<id>', 'request id')
+    .action(cancel);
+
+  common(program.command('requests'))
+    .description('your requests and their status, newest first')
+    .action(requests);
+
+  common(program.command('approvals')).description('requests waiting for your approval').action(approvals);
+  common(program.command('approve'))
+    .description('approve a request waiting for you')
+    .argument('<id>', 'approval id (jit approvals)')
+    .option('--reason <text>', "approver's justification")
+    .action((id: string, options) => decide(id, 'Approve', options));
+  common(program.command('deny'))
+    .description('deny a request waiting for you')
+    .argument('<id>', 'approval id (jit approvals)')
+    .option('--reason <text>', "approver's justification")
+    .action((id: string, options) => decide(id, 'Deny', options));
+
+  common(program.command('check'))
+    .description('may you do <action> now? exit 0 allowed, 8 denied')
+    .argument('<action>', 'e.g. microsoft.office365.securityComplianceCenter/threatExplorer/emails/read')
+    .option('--scope <scope>', 'directory scope', '/')
+    .action(check);
+
+  common(program.command('audit'))
+    .description('audit log rows of a time window (readers and admins)')
+    .addOption(new Option('--since <when>', 'duration back (1d, 12h) or ISO date/time').default('1d'))
+    .option('--until <when>', 'duration back or ISO date/time (default: now)')
+    .option('--csv', "CSV from the service's export (header first)")
+    .action(audit);
+
+  return program;
+}
