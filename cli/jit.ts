@@ -7,7 +7,7 @@ import { wroteResult } from './output';
 import { buildProgram } from './program';
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;

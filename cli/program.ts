@@ -36,6 +36,8 @@ export function buildProgram(): Command {
   const program = new Command('jit')
     .description('Just-in-time privileged access: activate roles and groups, approve, check, audit.')
     .version(version())
+    // Before the commands are added, so they inherit it: usage errors reach main() and exit 2.
+    .exitOverride()
     .showHelpAfterError('(jit --help lists the commands)')
     .addHelpText(
       'after',

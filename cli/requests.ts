@@ -1,6 +1,7 @@
 // Activation requests: their shape as the CLI reads it, what each status means for the person
 // waiting, and following one until it settles (polling with a deadline).
 import { KINDS, paths, type TargetKind } from './api-paths';
+import { parseDuration } from './duration';
 import { CliError, ExitCode } from './exit-codes';
 import type { ApiClient } from './http-client';
 
@@ -93,3 +94,17 @@ export async function followRequest(
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** When a request's window ends: its endDateTime, or its start plus its duration (Graph leaves the former null). */
+export function endOf(request: ScheduleRequest): string | undefined {
+  const info = request.scheduleInfo;
+  if (info?.expiration?.endDateTime) return info.expiration.endDateTime;
+  const start = info?.startDateTime ?? request.completedDateTime;
+  const duration = info?.expiration?.duration;
+  if (!start || !duration) return undefined;
+  try {
+    return new Date(Date.parse(start) + parseDuration(duration).ms).toISOString();
+  } catch {
+    return undefined;
+  }
+}

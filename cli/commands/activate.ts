@@ -6,7 +6,7 @@ import { Directory, type Target } from '../directory';
 import { formatRemaining, parseDuration } from '../duration';
 import { CliError, ExitCode } from '../exit-codes';
 import { ask, canPrompt } from '../prompt';
-import { findRequest, followRequest, type Phase, phaseOf, type ScheduleRequest } from '../requests';
+import { endOf, findRequest, followRequest, type Phase, phaseOf, type ScheduleRequest } from '../requests';
 
 export interface ActivateOptions extends CommonOptions {
   for?: string;
@@ -109,9 +109,10 @@ async function report(ctx: SignedIn, target: Target, request: ScheduleRequest): 
   const { client, out } = ctx;
   const phase = phaseOf(request.status);
   const approvers = phase === 'approval' ? await approverNames(client, target.kind, target.id) : undefined;
-  const end = request.scheduleInfo?.expiration?.endDateTime ?? undefined;
+  const end = endOf(request);
   const now = await client.now();
-  out.result({ target, request, ...(approvers ? { approvers } : {}) }, () => {
+  const endDateTime = phase === 'done' && request.status !== 'Revoked' ? (end ?? null) : null;
+  out.result({ target, request, endDateTime, ...(approvers ? { approvers } : {}) }, () => {
     if (phase === 'done' && request.status === 'Revoked') return `${target.displayName} deactivated.`;
     if (phase === 'done' && request.status === 'ScheduleCreated')
       return `${target.displayName} is scheduled from ${request.scheduleInfo?.startDateTime} (request ${request.id}).`;

@@ -52,7 +52,8 @@ async function findApproval(client: ApiClient, id: string): Promise<{ kind: Targ
       if (err instanceof CliError && err.exitCode === ExitCode.forbiddenOrNotFound) continue;
       throw err;
     }
-    const stage = waitingStage(approval);
+    // A stage of someone else's goes to the service all the same: its 403 says why not.
+    const stage = waitingStage(approval) ?? approval.stages.find((s) => s.status === 'InProgress');
     if (!stage) {
       throw new CliError(
         `Approval ${id} has no stage waiting for you (it was decided, canceled or expired): jit approvals lists what waits.`,

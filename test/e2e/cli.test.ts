@@ -1,0 +1,294 @@
+// The `jit` command line end to end: the compiled CLI (dist/cli/jit.js) run as a child process
+// against a devhost with the demo data and the dev issuer, each person with their own session
+// directory. Exit codes, stdout (JSON with --json) and the messages on stderr are what is checked.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS } from '../../shared/auth/demo-users';
+import { eventually, readJson, repoRoot } from '../helpers/devhost';
+import { ACTIONS, ROLE_IDS } from '../helpers/seeds';
+import { type SeedsHost, startSeedsHost } from '../helpers/seeds-host';
+
+const JIT = path.join(repoRoot, 'dist', 'cli', 'jit.js');
+const POLICY = `/api/v1.0/policies/roleManagementPolicies/DirectoryRole_${ROLE_IDS.securityReader}`;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('jit, the command line', () => {
+  let seeds: SeedsHost;
+  const configRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'jit-cli-test-'));
+  const sessionDir = (who: string) => path.join(configRoot, who);
+
+  beforeAll(async () => {
+    seeds = await startSeedsHost('Cli');
+  });
+  afterAll(async () => {
+    await seeds?.stop();
+    fs.rmSync(configRoot, { recursive: true, force: true });
+  });
+
+  /** Runs `jit args...` as `who` (their own session directory), never through a shell. */
+  function jit(who: string, ...args: string[]): Promise<Run> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      JIT_URL: seeds.host.baseUrl,
+      JIT_CONFIG_DIR: sessionDir(who),
+    };
+    delete env.JIT_TENANT_ID;
+    return new Promise((resolve) => {
+      execFile(process.execPath, [JIT, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** `jit ... --json`, expecting `code`; its stdout parsed. */
+  async function jitJson(who: string, code: number, ...args: string[]) {
+    const run = await jit(who, ...args, '--json');
+    expect(run.code, run.stderr).toBe(code);
+    return JSON.parse(run.stdout);
+  }
+
+  it('says "run jit login" with exit code 3 when nobody is signed in', async () => {
+    const run = await jit('alex', 'roles');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('jit login');
+    expect(run.stdout).toBe('');
+    const json = await jitJson('alex', 3, 'whoami');
+    expect(json.error.message).toContain('jit login');
+  });
+
+  it('lists the exit codes in --help and gives exit code 2 for usage errors', async () => {
+    const help = await jit('alex', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes:');
+    expect(help.stdout).toMatch(/6\s+the request waits for an approver/);
+    expect((await jit('alex', 'activate')).code).toBe(2);
+    expect((await jit('alex', 'no-such-command')).code).toBe(2);
+    const badDuration = await jit('alex', 'activate', 'Security Reader', '--for', 'soon');
+    expect(badDuration.code).toBe(2);
+    expect(badDuration.stderr).toContain('1h30m');
+  });
+
+  it('signs in as a demo user through the dev issuer and keeps the session private', async () => {
+    const run = await jit('alex', 'login', '--as', 'alex', '--mfa');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Alex Wilber');
+    const file = path.join(sessionDir('alex'), 'session.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(sessionDir('alex')).mode & 0o777).toBe(0o700);
+    const who = await jitJson('alex', 0, 'whoami');
+    expect(who).toMatchObject({
+      url: seeds.host.baseUrl,
+      mode: 'dev',
+      mfa: true,
+      user: { id: DEMO_USERS.alex.id, displayName: 'Alex Wilber' },
+    });
+    expect(who.accessToken).toBeUndefined();
+    // Without --as and without a terminal it asks for one instead of waiting for an answer.
+    const unattended = await jit('nobody', 'login');
+    expect(unattended.code).toBe(2);
+    expect(unattended.stderr).toContain('--as');
+  });
+
+  it('activates Security Reader for 2 hours, checks access, deactivates, and is denied again', async () => {
+    const eligible = await jitJson('alex', 0, 'roles');
+    expect(eligible.value).toContainEqual(
+      expect.objectContaining({ displayName: 'Security Reader', kind: 'role', state: 'eligible' }),
+    );
+    const human = await jit('alex', 'roles');
+    expect(human.stdout).toMatch(/Security Reader\s+role\s+eligible/);
+
+    const activated = await jitJson(
+      'alex',
+      0,
+      'activate',
+      'security reader',
+      '--for',
+      '2h',
+      '--reason',
+      'Investigate phishing INC-4711',
+      '--ticket',
+      'INC-4711',
+      '--ticket-system',
+      'ServiceNow',
+    );
+    expect(activated.target).toMatchObject({ kind: 'role', id: ROLE_IDS.securityReader });
+    expect(activated.request).toMatchObject({
+      status: 'Provisioned',
+      justification: 'Investigate phishing INC-4711',
+      ticketInfo: { ticketNumber: 'INC-4711', ticketSystem: 'ServiceNow' },
+      scheduleInfo: { expiration: { duration: 'PT2H' } },
+    });
+    const active = (await jitJson('alex', 0, 'roles')).value.find(
+      (r: { state: string; displayName: string }) =>
+        r.state === 'active' && r.displayName === 'Security Reader',
+    );
+    expect(active.remainingMs).toBeGreaterThan(110 * 60_000);
+    // The service's Date header has whole seconds: "now" may read up to a second early.
+    expect(active.remainingMs).toBeLessThanOrEqual(120 * 60_000 + 1000);
+    expect((await jit('alex', 'roles')).stdout).toMatch(
+      /Security Reader\s+role\s+active \(activated\).*(1h 5\dm|2h 0m)/,
+    );
+
+    const allowed = await jit('alex', 'check', ACTIONS.readSecurity);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain('allowed');
+    expect((await jitJson('alex', 0, 'check', ACTIONS.readSecurity, '--scope', '/')).allowed).toBe(true);
+    expect((await jit('alex', 'check', ACTIONS.purgeEmail)).code).toBe(8);
+
+    const off = await jit('alex', 'deactivate', 'Security Reader');
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toContain('deactivated');
+    const denied = await jit('alex', 'check', ACTIONS.readSecurity);
+    expect(denied.code).toBe(8);
+    expect(denied.stdout).toContain('denied');
+    const checked = await jitJson('alex', 8, 'check', ACTIONS.readSecurity);
+    expect(checked.allowed).toBe(false);
+
+    const mine = await jitJson('alex', 0, 'requests');
+    expect(mine.value.map((r: { action: string; status: string }) => `${r.action} ${r.status}`)).toEqual([
+      'selfDeactivate Revoked',
+      'selfActivate Revoked',
+    ]);
+  });
+
+  it("passes on the policy's refusal with exit code 5 and the message naming the maximum", async () => {
+    const run = await jit('alex', 'activate', 'Security Reader', '--for', '10h', '--reason', 'too long');
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain('ExpirationRule');
+    expect(run.stderr).toContain('PT8H');
+    const json = await jitJson('alex', 5, 'activate', 'Security Reader', '--for', 'PT9H');
+    expect(json.error).toMatchObject({ code: 'RoleAssignmentRequestPolicyValidationFailed', exitCode: 5 });
+  });
+
+  it('lists the candidates of an unknown (exit 4) or ambiguous (exit 2) name', async () => {
+    const unknown = await jit('alex', 'activate', 'Domain Emperor', '--for', '1h');
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toContain('Security Reader (role)');
+    expect(unknown.stderr).toContain('Search and Purge PIM (PIM group)');
+    const ambiguous = await jit('alex', 'activate', 'purge', '--for', '1h');
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('Search and Purge (role)');
+    expect(ambiguous.stderr).toContain('Search and Purge PIM (PIM group)');
+  });
+
+  it('waits for approval with exit code 6; the approver lists it, approves it, and it is provisioned', async () => {
+    // Megan (admin) turns on approval by Adele for Security Reader, through the API.
+    const policy = await readJson(await seeds.call('megan', 'GET', POLICY));
+    const rule = policy.rules.find((r: { id: string }) => r.id === 'Approval_EndUser_Assignment');
+    const switched = await seeds.call('megan', 'PATCH', `${POLICY}/rules/Approval_EndUser_Assignment`, {
+      ...rule,
+      setting: {
+        ...rule.setting,
+        isApprovalRequired: true,
+        approvalStages: [
+          {
+            ...rule.setting.approvalStages[0],
+            primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEMO_USERS.adele.id }],
+          },
+        ],
+      },
+    });
+    expect(switched.status).toBe(200);
+
+    const waiting = await jit(
+      'alex',
+      'activate',
+      'Security Reader',
+      '--for',
+      '1h',
+      '--reason',
+      'Need it',
+      '--json',
+    );
+    expect(waiting.code, waiting.stderr).toBe(6);
+    expect(waiting.stderr).toContain('Adele Vance');
+    const pending = JSON.parse(waiting.stdout);
+    expect(pending.request.status).toBe('PendingApproval');
+    expect(pending.approvers).toEqual(['Adele Vance']);
+    const id: string = pending.request.id;
+
+    expect((await jit('adele', 'login', '--as', 'adele', '--mfa')).code).toBe(0);
+    // The approver's inbox is written a moment after the request's answer.
+    await eventually(async () => {
+      const inbox = await jitJson('adele', 0, 'approvals');
+      return inbox.value.some((a: { id: string }) => a.id === id) ? true : undefined;
+    });
+    expect((await jit('adele', 'approvals')).stdout).toContain(id);
+    const own = await jit('alex', 'approve', id, '--reason', 'my own');
+    expect(own.code).toBe(4);
+    const approved = await jit('adele', 'approve', id, '--reason', 'Known incident INC-4711');
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('Approved');
+    expect((await jit('adele', 'deny', id, '--reason', 'too late')).code).toBe(5);
+
+    const provisioned = await eventually(async () => {
+      const mine = await jitJson('alex', 0, 'requests');
+      return mine.value.find(
+        (r: { id: string; status: string }) => r.id === id && r.status === 'Provisioned',
+      );
+    });
+    expect(provisioned.targetDisplayName).toBe('Security Reader');
+    expect((await jit('alex', 'check', ACTIONS.readSecurity)).code).toBe(0);
+  });
+
+  it('with --wait keeps polling through approval until the decision: a denial ends with exit code 5', async () => {
+    expect((await jit('alex', 'deactivate', 'Security Reader')).code).toBe(0);
+    const waiting = jit(
+      'alex',
+      'activate',
+      'Security Reader',
+      '--for',
+      '1h',
+      '--reason',
+      'Again',
+      '--wait',
+      '--timeout',
+      '30s',
+      '--json',
+    );
+    const approval = await eventually(async () => {
+      const inbox = await jitJson('adele', 0, 'approvals');
+      return inbox.value[0];
+    }, 20_000);
+    const denied = await jit('adele', 'deny', approval.id, '--reason', 'Not this time');
+    expect(denied.code, denied.stderr).toBe(0);
+    const run = await waiting;
+    expect(run.code, run.stderr).toBe(5);
+    expect(run.stderr).toContain('waiting for approval');
+    expect(run.stderr).toContain('Denied');
+    expect(JSON.parse(run.stdout).request).toMatchObject({ id: approval.id, status: 'Denied' });
+  });
+
+  it('prints the audit log as CSV with a header, and as JSON', async () => {
+    expect((await jit('megan', 'login', '--as', 'megan')).code).toBe(0);
+    const csv = await jit('megan', 'audit', '--since', '1d', '--csv');
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.split(/\r?\n/);
+    expect(lines[0]).toMatch(/^id,activityDateTime,category,activityDisplayName/);
+    expect(csv.stdout).toContain('PIM activation');
+    const json = await jitJson('megan', 0, 'audit', '--since', '12h');
+    expect(json.value.length).toBeGreaterThan(0);
+    expect(json.value[0]).toHaveProperty('activityDisplayName');
+    const future = await jitJson('megan', 0, 'audit', '--since', '2099-01-01');
+    expect(future.value).toEqual([]);
+    // A requester without a reader role may not read everyone's audit rows.
+    expect((await jit('adele', 'audit', '--since', '1d')).code).toBe(4);
+  });
+
+  it('forgets the session on logout', async () => {
+    const out = await jitJson('megan', 0, 'logout');
+    expect(out.signedOut).toBe(true);
+    const after = await jit('megan', 'whoami');
+    expect(after.code).toBe(3);
+    expect(after.stderr).toContain('jit login');
+  });
+});
