@@ -70,13 +70,19 @@ async function settle(
     });
     request = followed.request;
     if (phaseOf(request.status) === 'mfa') {
-      await proveMfa(ctx, target.kind, request, options.otp);
-      const afterMfa = await followRequest(client, target.kind, request, {
-        until,
-        timeoutMs: timeoutMs ?? (options.wait ? undefined : PROVISIONING_TIMEOUT_MS),
-        onStatus: show,
-      });
-      request = afterMfa.request;
+      out.endProgress();
+      const code = await mfaCode(options.otp);
+      if (code) {
+        await client.post(`${paths.request(target.kind, request.id)}/verifyMfa`, { otp: code });
+        // verifyMfa answers 204: the request has moved on; follow it from its new state.
+        const fresh = await client.get<ScheduleRequest>(paths.request(target.kind, request.id));
+        const afterMfa = await followRequest(client, target.kind, fresh, {
+          until,
+          timeoutMs: timeoutMs ?? (options.wait ? undefined : PROVISIONING_TIMEOUT_MS),
+          onStatus: show,
+        });
+        request = afterMfa.request;
+      }
     }
   } else {
     show(request);
@@ -85,23 +91,10 @@ async function settle(
   await report(ctx, target, request);
 }
 
-async function proveMfa(
-  ctx: SignedIn,
-  kind: TargetKind,
-  request: ScheduleRequest,
-  otp: string | undefined,
-): Promise<void> {
-  const code = otp ?? (canPrompt() ? await ask('Code from your authenticator app (empty to stop): ') : '');
-  if (!code) {
-    throw new CliError(
-      `Request ${request.id} waits for MFA: run jit verify ${request.id} --otp <code>, ` +
-        `or jit login --mfa and then jit verify ${request.id}.`,
-      ExitCode.waitingForMfa,
-    );
-  }
-  await ctx.client.post(`${paths.request(kind, request.id)}/verifyMfa`, { otp: code });
-  // The answer is 204: the request moves on; re-read it for the caller's next step.
-  Object.assign(request, await ctx.client.get<ScheduleRequest>(paths.request(kind, request.id)));
+/** --otp, else a code typed on the terminal; empty when neither (the caller then exits 7). */
+async function mfaCode(otp: string | undefined): Promise<string> {
+  if (otp) return otp;
+  return canPrompt() ? ask('Code from your authenticator app (empty to stop): ') : '';
 }
 
 /** Prints the outcome and ends with the exit code it stands for. */
@@ -135,7 +128,8 @@ async function report(ctx: SignedIn, target: Target, request: ScheduleRequest): 
     }
     case 'mfa':
       throw new CliError(
-        `Request ${request.id} waits for MFA: run jit verify ${request.id} --otp <code>.`,
+        `Request ${request.id} waits for MFA: run jit verify ${request.id} --otp <code>, ` +
+          `or jit login --mfa and then jit verify ${request.id}.`,
         ExitCode.waitingForMfa,
       );
     case 'working':

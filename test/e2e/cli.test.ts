@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../shared/auth/demo-users';
 import { eventually, readJson, repoRoot } from '../helpers/devhost';
@@ -266,6 +267,63 @@ describe('jit, the command line', () => {
     expect(run.stderr).toContain('waiting for approval');
     expect(run.stderr).toContain('Denied');
     expect(JSON.parse(run.stdout).request).toMatchObject({ id: approval.id, status: 'Denied' });
+  });
+
+  it('waits for MFA with exit code 7, then verifies a TOTP code (jit verify, or --otp on activate)', async () => {
+    // Alex enrols an authenticator app (this needs a fresh MFA sign-in), then signs in without MFA.
+    const enrolled = await readJson(await seeds.call('alex', 'POST', '/api/v1.0/me/authenticators/totp'));
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(enrolled.secret),
+      digits: 6,
+      period: 30,
+    });
+    // Codes for the host's (virtual) clock; a code is accepted once, so the clock moves on between codes.
+    const hostCode = async () =>
+      totp.generate({
+        timestamp: Date.parse((await readJson(await fetch(`${seeds.host.baseUrl}/admin/devhost/clock`))).now),
+      });
+    const nextPeriod = () =>
+      fetch(`${seeds.host.baseUrl}/admin/devhost/clock`, {
+        method: 'POST',
+        body: JSON.stringify({ advanceBy: 'PT1M' }),
+      });
+    const confirmed = await seeds.call('alex', 'POST', '/api/v1.0/me/authenticators/totp/confirm', {
+      otp: await hostCode(),
+    });
+    expect(confirmed.status).toBe(204);
+    await nextPeriod();
+    expect((await jit('alex-no-mfa', 'login', '--as', 'alex')).code).toBe(0);
+
+    // The PIM group's member policy wants MFA, a justification and a ticket.
+    const group = [
+      'activate',
+      'Search and Purge PIM',
+      '--for',
+      '1h',
+      '--reason',
+      'Purge INC-4712',
+      '--ticket',
+      'INC-4712',
+    ];
+    const waiting = await jit('alex-no-mfa', ...group, '--json');
+    expect(waiting.code, waiting.stderr).toBe(7);
+    const pending = JSON.parse(waiting.stdout);
+    expect(pending.target).toMatchObject({ kind: 'group', displayName: 'Search and Purge PIM' });
+    expect(pending.request.status).toBe('PendingMfa');
+    expect(waiting.stderr).toContain(`jit verify ${pending.request.id} --otp`);
+    expect((await jit('alex-no-mfa', 'check', ACTIONS.purgeEmail)).code).toBe(8);
+
+    const verified = await jit('alex-no-mfa', 'verify', pending.request.id, '--otp', await hostCode());
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain('Search and Purge PIM is active until');
+    expect((await jit('alex-no-mfa', 'check', ACTIONS.purgeEmail)).code).toBe(0);
+    expect((await jit('alex-no-mfa', 'deactivate', 'search and purge pim')).code).toBe(0);
+
+    // The same in one go: --otp answers the MFA step as soon as the request asks for it.
+    await nextPeriod();
+    const direct = await jitJson('alex-no-mfa', 0, ...group, '--otp', await hostCode());
+    expect(direct.request.status).toBe('Provisioned');
+    expect((await jit('alex-no-mfa', 'check', ACTIONS.purgeEmail)).code).toBe(0);
   });
 
   it('prints the audit log as CSV with a header, and as JSON', async () => {
