@@ -73,7 +73,20 @@ export function buildProgram(): Command {
     .option('--wait', 'keep waiting while the request waits for approval')
     .option('--no-wait', 'do not wait at all: print the request as first answered')
     .option('--timeout <duration>', 'give up waiting after this long (e.g. 10m)')
-    .action(activate);
+    .action((name: string, options) => activate(name, options));
+
+  common(program.command('extend'))
+    .description('move the end of an active role or group membership: --for counts from now')
+    .argument('<name>', 'role or group name')
+    .option('--for <duration>', 'new length from now: 8h, 90m, 1h30m or PT8H')
+    .option('--reason <text>', 'justification')
+    .option('--ticket <number>', 'ticket number')
+    .option('--ticket-system <name>', 'ticket system')
+    .option('--otp <code>', 'code from your authenticator app, when asked for MFA')
+    .option('--wait', 'keep waiting while the extension waits for approval')
+    .option('--no-wait', 'do not wait at all')
+    .option('--timeout <duration>', 'give up waiting after this long')
+    .action((name: string, options) => activate(name, options, 'selfExtend'));
 
   common(program.command('deactivate'))
     .description('end an active role or group membership of yours now')

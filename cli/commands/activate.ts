@@ -1,4 +1,4 @@
-// jit activate / deactivate / verify / cancel: a person's own activation requests.
+// jit activate / extend / deactivate / verify / cancel: a person's own activation requests.
 import { paths, type TargetKind } from '../api-paths';
 import { approverNames } from '../approvers';
 import { type CommonOptions, type SignedIn, signedIn } from '../context';
@@ -28,7 +28,11 @@ function targetFields(target: Target): Record<string, string> {
     : { groupId: target.id, accessId: 'member' };
 }
 
-export async function activate(name: string, options: ActivateOptions): Promise<void> {
+export async function activate(
+  name: string,
+  options: ActivateOptions,
+  action: 'selfActivate' | 'selfExtend' = 'selfActivate',
+): Promise<void> {
   const duration = options.for ? parseDuration(options.for) : undefined;
   const timeoutMs = options.timeout ? parseDuration(options.timeout).ms : undefined;
   if (options.otp !== undefined && !/^\d{6}$/.test(options.otp)) {
@@ -39,7 +43,7 @@ export async function activate(name: string, options: ActivateOptions): Promise<
   const ticket = options.ticket ?? undefined;
   // No startDateTime: the service starts the window at its own "now" (its clock may not be ours).
   const body = {
-    action: 'selfActivate',
+    action,
     principalId: ctx.session.user.id,
     ...targetFields(target),
     justification: options.reason ?? null,

@@ -3,6 +3,8 @@
 // directory. Exit codes, stdout (JSON with --json) and the messages on stderr are what is checked.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as OTPAuth from 'otpauth';
@@ -78,6 +80,34 @@ describe('jit, the command line', () => {
     expect(badDuration.stderr).toContain('1h30m');
   });
 
+  it('says what to do when the service cannot be reached (exit 1) or has no dev issuer (exit 2)', async () => {
+    // A port nobody listens on: the one a closed server just had.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = await jit('alex', 'login', '--as', 'alex', '--url', `http://127.0.0.1:${port}`);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('Cannot reach the service');
+
+    // A service whose dev issuer is off answers 404: sign-in is then Entra ID's, which needs a tenant.
+    const production = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'NotFound', message: 'The dev issuer is not enabled.' } }));
+    });
+    await new Promise<void>((resolve) => production.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(production.address() as AddressInfo).port}`;
+      const run = await jit('alex', 'login', '--as', 'alex', '--url', url);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--tenant');
+      expect(run.stderr).toContain('JIT_CLIENT_ID');
+    } finally {
+      await new Promise((resolve) => production.close(resolve));
+    }
+    expect(fs.existsSync(path.join(sessionDir('alex'), 'session.json'))).toBe(false);
+  });
+
   it('signs in as a demo user through the dev issuer and keeps the session private', async () => {
     const run = await jit('alex', 'login', '--as', 'alex', '--mfa');
     expect(run.code, run.stderr).toBe(0);
@@ -93,6 +123,16 @@ describe('jit, the command line', () => {
       user: { id: DEMO_USERS.alex.id, displayName: 'Alex Wilber' },
     });
     expect(who.accessToken).toBeUndefined();
+    // A token the service refuses is "not signed in" too.
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.mkdirSync(sessionDir('forged'));
+    fs.writeFileSync(
+      path.join(sessionDir('forged'), 'session.json'),
+      JSON.stringify({ ...saved, accessToken: 'x.y.z' }),
+    );
+    const refused = await jit('forged', 'roles');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('jit login');
     // Without --as and without a terminal it asks for one instead of waiting for an answer.
     const unattended = await jit('nobody', 'login');
     expect(unattended.code).toBe(2);
@@ -139,6 +179,21 @@ describe('jit, the command line', () => {
       /Security Reader\s+role\s+active \(activated\).*(1h 5\dm|2h 0m)/,
     );
 
+    const extended = await jitJson(
+      'alex',
+      0,
+      'extend',
+      'Security Reader',
+      '--for',
+      '3h',
+      '--reason',
+      'Longer',
+    );
+    expect(extended.request).toMatchObject({ action: 'selfExtend', status: 'Provisioned' });
+    expect(Date.parse(extended.endDateTime) - Date.parse(extended.request.createdDateTime)).toBe(
+      3 * 3_600_000,
+    );
+
     const allowed = await jit('alex', 'check', ACTIONS.readSecurity);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stdout).toContain('allowed');
@@ -155,10 +210,12 @@ describe('jit, the command line', () => {
     expect(checked.allowed).toBe(false);
 
     const mine = await jitJson('alex', 0, 'requests');
-    expect(mine.value.map((r: { action: string; status: string }) => `${r.action} ${r.status}`)).toEqual([
-      'selfDeactivate Revoked',
-      'selfActivate Revoked',
+    expect(mine.value.map((r: { action: string }) => r.action)).toEqual([
+      'selfDeactivate',
+      'selfExtend',
+      'selfActivate',
     ]);
+    expect(mine.value[0].status).toBe('Revoked');
   });
 
   it("passes on the policy's refusal with exit code 5 and the message naming the maximum", async () => {
