@@ -5,6 +5,7 @@ import { CommanderError } from 'commander';
 import { CliError, ExitCode } from './exit-codes';
 import { wroteResult } from './output';
 import { buildProgram } from './program';
+import { closePrompts } from './prompt';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -28,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
     }
     return failure.exitCode;
+  } finally {
+    closePrompts();
   }
 }
 

@@ -56,10 +56,12 @@ async function devLogin(
   out: Output,
 ): Promise<Session> {
   const user = options.as ? findDemoUser(options.as, users) : await pickDemoUser(users, out);
+  // Picked on a terminal: ask about MFA too, as a real sign-in would offer it.
+  const mfa = options.mfa === true || (!options.as && /^(y|yes|)$/i.test(await ask('Prove MFA? [Y/n]: ')));
   const client = new ApiClient(url);
   const issued = await client.post<{ access_token: string; expires_in: number }>('/api/dev-issuer/token', {
     user: user.key,
-    mfa: options.mfa === true,
+    mfa,
     minutes: options.minutes ?? 60,
   });
   const claims = readClaims(issued.access_token);

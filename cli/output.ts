@@ -46,17 +46,19 @@ export class Output {
   }
 
   /**
-   * A live status line: rewritten in place on a terminal; elsewhere (a log, a pipe) one line per
-   * change, so logs show each step once.
+   * A live status line: rewritten in place on a terminal, with `detail` (e.g. the time waited) so
+   * it visibly moves; elsewhere (a log, a pipe) one line per change of `text`, so logs show each step once.
    */
-  progress(text: string): void {
-    if (text === this.lastProgress) return;
-    this.lastProgress = text;
-    if (this.streams.stderr.isTTY) {
-      this.streams.stderr.write(`\r\x1b[2K${text}`);
+  progress(text: string, detail?: string): void {
+    const tty = this.streams.stderr.isTTY === true;
+    const line = tty && detail ? `${text} ${detail}` : text;
+    if (line === this.lastProgress) return;
+    this.lastProgress = line;
+    if (tty) {
+      this.streams.stderr.write(`\r\x1b[2K${line}`);
       this.progressOpen = true;
     } else {
-      this.streams.stderr.write(`${text}\n`);
+      this.streams.stderr.write(`${line}\n`);
     }
   }
 

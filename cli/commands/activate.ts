@@ -64,7 +64,12 @@ async function settle(
 ): Promise<void> {
   const { client, out } = ctx;
   let request = created;
-  const show = (r: ScheduleRequest) => out.progress(`${target.displayName}: ${describeStatus(r.status)}`);
+  const started = Date.now();
+  const show = (r: ScheduleRequest) =>
+    out.progress(
+      `${target.displayName}: ${describeStatus(r.status)}`,
+      `(${formatWaited(Date.now() - started)})`,
+    );
   if (options.wait !== false) {
     const until: Phase[] = options.wait ? ['done', 'mfa'] : ['done', 'mfa', 'approval'];
     const followed = await followRequest(client, target.kind, request, {
@@ -147,6 +152,14 @@ async function report(ctx: SignedIn, target: Target, request: ScheduleRequest): 
         ExitCode.refused,
       );
   }
+}
+
+/** `4s`, `2m 05s`: how long the command has waited, for the terminal's progress line. */
+function formatWaited(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return seconds < 60
+    ? `${seconds}s`
+    : `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
 }
 
 export function describeStatus(status: string): string {

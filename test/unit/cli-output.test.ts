@@ -37,9 +37,9 @@ describe('Output', () => {
   it('writes one progress line per change when stderr is not a terminal', () => {
     const s = streams(false);
     const out = new Output(false, s.io);
-    out.progress('Security Reader: waiting for approval');
-    out.progress('Security Reader: waiting for approval');
-    out.progress('Security Reader: active');
+    out.progress('Security Reader: waiting for approval', '(0s)');
+    out.progress('Security Reader: waiting for approval', '(1s)');
+    out.progress('Security Reader: active', '(2s)');
     out.endProgress();
     expect(s.stderr()).toBe('Security Reader: waiting for approval\nSecurity Reader: active\n');
   });
