@@ -34,13 +34,11 @@ export async function activate(
   action: 'selfActivate' | 'selfExtend' = 'selfActivate',
 ): Promise<void> {
   const duration = options.for ? parseDuration(options.for) : undefined;
-  const timeoutMs = options.timeout ? parseDuration(options.timeout).ms : undefined;
-  if (options.otp !== undefined && !/^\d{6}$/.test(options.otp)) {
-    throw new CliError('--otp takes the 6-digit code of your authenticator app.', ExitCode.usage);
-  }
+  const timeoutMs = parseTimeout(options);
+  checkOtp(options.otp);
   const ctx = signedIn(options);
   const target = await new Directory(ctx.client).resolve(name);
-  const ticket = options.ticket ?? undefined;
+  const ticket = options.ticket;
   // No startDateTime: the service starts the window at its own "now" (its clock may not be ours).
   const body = {
     action,
@@ -52,6 +50,16 @@ export async function activate(
   };
   const created = await ctx.client.post<ScheduleRequest>(paths.requests(target.kind), body);
   await settle(ctx, target, created, options, timeoutMs);
+}
+
+function parseTimeout(options: ActivateOptions): number | undefined {
+  return options.timeout ? parseDuration(options.timeout).ms : undefined;
+}
+
+function checkOtp(otp: string | undefined): void {
+  if (otp !== undefined && !/^\d{6}$/.test(otp)) {
+    throw new CliError('--otp takes the 6-digit code of your authenticator app.', ExitCode.usage);
+  }
 }
 
 /** Follows a new or pending request: MFA when asked, approval as the options say, then the outcome. */
@@ -71,13 +79,14 @@ async function settle(
       `(${formatWaited(Date.now() - started)})`,
     );
   if (options.wait !== false) {
-    const until: Phase[] = options.wait ? ['done', 'mfa'] : ['done', 'mfa', 'approval'];
-    const followed = await followRequest(client, target.kind, request, {
-      until,
+    // Without --wait, stop at approval and give up on provisioning after a while; with it, wait
+    // for the decision as long as --timeout allows (or the service's own approval timeout).
+    const follow = {
+      until: (options.wait ? ['done', 'mfa'] : ['done', 'mfa', 'approval']) as Phase[],
       timeoutMs: timeoutMs ?? (options.wait ? undefined : PROVISIONING_TIMEOUT_MS),
       onStatus: show,
-    });
-    request = followed.request;
+    };
+    request = (await followRequest(client, target.kind, request, follow)).request;
     if (phaseOf(request.status) === 'mfa') {
       out.endProgress();
       const code = await mfaCode(options.otp);
@@ -85,12 +94,7 @@ async function settle(
         await client.post(`${paths.request(target.kind, request.id)}/verifyMfa`, { otp: code });
         // verifyMfa answers 204: the request has moved on; follow it from its new state.
         const fresh = await client.get<ScheduleRequest>(paths.request(target.kind, request.id));
-        const afterMfa = await followRequest(client, target.kind, fresh, {
-          until,
-          timeoutMs: timeoutMs ?? (options.wait ? undefined : PROVISIONING_TIMEOUT_MS),
-          onStatus: show,
-        });
-        request = afterMfa.request;
+        request = (await followRequest(client, target.kind, fresh, follow)).request;
       }
     }
   } else {
@@ -195,6 +199,8 @@ export async function deactivate(name: string, options: CommonOptions & { reason
 
 /** jit verify <id>: proves MFA for a request waiting for it, with a code or the session's fresh MFA. */
 export async function verify(id: string, options: ActivateOptions): Promise<void> {
+  checkOtp(options.otp);
+  const timeoutMs = parseTimeout(options);
   const ctx = signedIn(options);
   const { kind, request } = await findRequest(ctx.client, id);
   if (phaseOf(request.status) !== 'mfa') {
@@ -204,7 +210,7 @@ export async function verify(id: string, options: ActivateOptions): Promise<void
   await ctx.client.post(`${paths.request(kind, id)}/verifyMfa`, body);
   const target = await targetOf(ctx, kind, request);
   const fresh = await ctx.client.get<ScheduleRequest>(paths.request(kind, id));
-  await settle(ctx, target, fresh, options, options.timeout ? parseDuration(options.timeout).ms : undefined);
+  await settle(ctx, target, fresh, options, timeoutMs);
 }
 
 /** jit cancel <id>: withdraws a request that still waits (for MFA, approval or its start). */
@@ -213,7 +219,11 @@ export async function cancel(id: string, options: CommonOptions): Promise<void> 
   const { kind, request } = await findRequest(ctx.client, id);
   await ctx.client.post(`${paths.request(kind, id)}/cancel`);
   const target = await targetOf(ctx, kind, request);
-  ctx.out.result({ target, request: { ...request, status: 'Canceled' } }, () => `Request ${id} canceled.`);
+  const canceled = await ctx.client.get<ScheduleRequest>(paths.request(kind, id));
+  ctx.out.result(
+    { target, request: canceled },
+    () => `Request ${id} (${target.displayName}) is ${canceled.status}.`,
+  );
 }
 
 async function targetOf(ctx: SignedIn, kind: TargetKind, request: ScheduleRequest): Promise<Target> {

@@ -326,6 +326,24 @@ describe('jit, the command line', () => {
     expect(JSON.parse(run.stdout).request).toMatchObject({ id: approval.id, status: 'Denied' });
   });
 
+  it('with --no-wait prints the first answer; jit cancel withdraws a waiting request', async () => {
+    const first = await jitJson(
+      'alex',
+      6,
+      'activate',
+      'Security Reader',
+      '--for',
+      '1h',
+      '--reason',
+      'Later',
+      '--no-wait',
+    );
+    expect(first.request.status).toBe('PendingApproval');
+    const canceled = await jitJson('alex', 0, 'cancel', first.request.id);
+    expect(canceled.request).toMatchObject({ id: first.request.id, status: 'Canceled' });
+    expect((await jit('alex', 'cancel', 'no-such-request')).code).toBe(4);
+  });
+
   it('waits for MFA with exit code 7, then verifies a TOTP code (jit verify, or --otp on activate)', async () => {
     // Alex enrols an authenticator app (this needs a fresh MFA sign-in), then signs in without MFA.
     const enrolled = await readJson(await seeds.call('alex', 'POST', '/api/v1.0/me/authenticators/totp'));
