@@ -16,6 +16,7 @@ export const paths = {
   accessCheck: `${API}/access/check`,
   audits: `${API}/auditLogs/directoryAudits`,
   auditExport: `${API}/auditLogs/directoryAudits/export`,
+  myAudits: `${API}/auditLogs/directoryAudits/filterByCurrentUser(on='initiator')`,
   requests: (kind: TargetKind) =>
     kind === 'role' ? `${ROLES}/roleAssignmentScheduleRequests` : `${GROUPS}/assignmentScheduleRequests`,
   request: (kind: TargetKind, id: string) => `${paths.requests(kind)}/${encodeURIComponent(id)}`,

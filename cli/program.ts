@@ -129,10 +129,11 @@ export function buildProgram(): Command {
     .action(check);
 
   common(program.command('audit'))
-    .description('audit log rows of a time window (readers and admins)')
+    .description("audit log rows of a time window (everyone's: readers and admins; your own: --mine)")
     .addOption(new Option('--since <when>', 'duration back (1d, 12h) or ISO date/time').default('1d'))
     .option('--until <when>', 'duration back or ISO date/time (default: now)')
     .option('--csv', "CSV from the service's export (header first)")
+    .option('--mine', 'only what you did (no reader role needed)')
     .action(audit);
 
   return program;

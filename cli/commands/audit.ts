@@ -21,11 +21,16 @@ export interface AuditOptions extends CommonOptions {
   since?: string;
   until?: string;
   csv?: boolean;
+  /** Only rows the caller initiated: needs no reader role. */
+  mine?: boolean;
 }
 
 export async function audit(options: AuditOptions): Promise<void> {
   const { client, out } = signedIn(options);
   if (options.csv && options.json) throw new CliError('Give --csv or --json, not both.', ExitCode.usage);
+  if (options.csv && options.mine) {
+    throw new CliError('The CSV export is for readers: give --csv or --mine, not both.', ExitCode.usage);
+  }
   // "1d" means a day back from the service's clock, which may run ahead of this machine's.
   const now = await client.now();
   const since = parsePointInTime(options.since ?? '1d', now);
@@ -44,7 +49,8 @@ export async function audit(options: AuditOptions): Promise<void> {
       await out.write(chunk);
     return;
   }
-  const rows = await client.list<AuditRow>(`${paths.audits}?$top=999&${query}`);
+  const source = options.mine ? paths.myAudits : paths.audits;
+  const rows = await client.list<AuditRow>(`${source}?$top=999&${query}`);
   out.result({ since: since.toISOString(), until: until?.toISOString() ?? null, value: rows }, () => {
     if (!rows.length) return `No audit rows since ${since.toISOString()}.`;
     return table(

@@ -1,5 +1,6 @@
 // jit login / logout / whoami.
 import { type CommonOptions, serviceUrl } from '../context';
+import { CliError, ExitCode } from '../exit-codes';
 import { type LoginOptions, login as signIn } from '../login';
 import { Output } from '../output';
 import { clearSession, loadSession, requireSession, saveSession, sessionPath } from '../session-store';
@@ -7,6 +8,9 @@ import { clearSession, loadSession, requireSession, saveSession, sessionPath } f
 export async function login(options: CommonOptions & LoginOptions & { minutes?: string }): Promise<void> {
   const out = new Output(!!options.json);
   const minutes = options.minutes === undefined ? undefined : Number(options.minutes);
+  if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440)) {
+    throw new CliError('--minutes takes a whole number of minutes from 1 to 1440.', ExitCode.usage);
+  }
   const session = await signIn(serviceUrl(options), { ...options, minutes }, out);
   const file = saveSession(session);
   out.say(`Session saved in ${file}.`);

@@ -137,6 +137,7 @@ describe('jit, the command line', () => {
     const unattended = await jit('nobody', 'login');
     expect(unattended.code).toBe(2);
     expect(unattended.stderr).toContain('--as');
+    expect((await jit('nobody', 'login', '--as', 'alex', '--minutes', '0')).code).toBe(2);
   });
 
   it('activates Security Reader for 2 hours, checks access, deactivates, and is denied again', async () => {
@@ -413,8 +414,15 @@ describe('jit, the command line', () => {
     expect(json.value[0]).toHaveProperty('activityDisplayName');
     const future = await jitJson('megan', 0, 'audit', '--since', '2099-01-01');
     expect(future.value).toEqual([]);
-    // A requester without a reader role may not read everyone's audit rows.
+    // A requester without a reader role may not read everyone's audit rows, but their own.
     expect((await jit('adele', 'audit', '--since', '1d')).code).toBe(4);
+    const own = await jitJson('adele', 0, 'audit', '--since', '1d', '--mine');
+    expect(own.value.length).toBeGreaterThan(0);
+    expect(
+      own.value.every(
+        (r: { initiatedBy: { user: { id: string } } }) => r.initiatedBy.user.id === DEMO_USERS.adele.id,
+      ),
+    ).toBe(true);
   });
 
   it('forgets the session on logout', async () => {
