@@ -400,6 +400,13 @@ describe('jit, the command line', () => {
     const direct = await jitJson('alex-no-mfa', 0, ...group, '--otp', await hostCode());
     expect(direct.request.status).toBe('Provisioned');
     expect((await jit('alex-no-mfa', 'check', ACTIONS.purgeEmail)).code).toBe(0);
+    expect((await jit('alex-no-mfa', 'deactivate', 'Search and Purge PIM')).code).toBe(0);
+
+    // Or sign in again with MFA and verify with the fresh sign-in instead of a code.
+    const again = await jitJson('alex-no-mfa', 7, ...group);
+    expect((await jit('alex-no-mfa', 'login', '--as', 'alex', '--mfa')).code).toBe(0);
+    const fresh = await jitJson('alex-no-mfa', 0, 'verify', again.request.id);
+    expect(fresh.request).toMatchObject({ id: again.request.id, status: 'Provisioned' });
   });
 
   it('prints the audit log as CSV with a header, and as JSON', async () => {
