@@ -1,5 +1,6 @@
 // The service's HTTP API as the CLI uses it: bearer token, JSON bodies, Graph's paged collections,
 // and Graph's error envelope turned into a CliError with an exit code and the service's message.
+import { randomUUID } from 'node:crypto';
 import { CliError, ExitCode } from './exit-codes';
 
 export const API = '/api/v1.0';
@@ -23,6 +24,7 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly accessToken?: string,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
   get<T>(path: string): Promise<T> {
@@ -78,30 +80,61 @@ export class ApiClient {
     return res;
   }
 
+  /**
+   * One call, retried while the service answers 503 (storage unreachable: it says so with
+   * Retry-After) or the connection drops mid-way. Every attempt carries the same client-request-id,
+   * so the service answers a repeated command with what its first attempt did instead of acting twice.
+   */
   private async fetch(method: string, path: string, body?: unknown): Promise<Response> {
     const url = path.startsWith('http') ? path : `${this.baseUrl}${path}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', 'client-request-id': randomUUID() };
     if (this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new CliError(
-        `Cannot reach the service at ${this.baseUrl} (${cause}): is it running (npm start)? Otherwise give --url or set JIT_URL.`,
-        ExitCode.unexpected,
-      );
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(url, { method, headers, body: payload });
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+        // Refused: nothing listens there, so waiting will not help. A reset may be a restart: retry.
+        if (cause !== 'ECONNREFUSED' && attempt < this.retry.attempts) {
+          await delay(this.retry.firstDelayMs * attempt);
+          continue;
+        }
+        throw new CliError(
+          `Cannot reach the service at ${this.baseUrl} (${cause}): is it running (npm start)? Otherwise give --url or set JIT_URL.`,
+          ExitCode.unexpected,
+        );
+      }
+      const date = res.headers.get('date');
+      if (date && !Number.isNaN(Date.parse(date))) this.serverDate = new Date(date);
+      if (res.status !== 503 || attempt >= this.retry.attempts) return res;
+      await res.body?.cancel();
+      await delay(retryAfterMs(res.headers.get('retry-after'), this.retry));
     }
-    const date = res.headers.get('date');
-    if (date && !Number.isNaN(Date.parse(date))) this.serverDate = new Date(date);
-    return res;
   }
 }
+
+export interface RetryPolicy {
+  /** Attempts in all, the first one included. */
+  attempts: number;
+  firstDelayMs: number;
+  /** The longest wait a Retry-After may ask for: a CLI should not sit silent for minutes. */
+  maxDelayMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, firstDelayMs: 500, maxDelayMs: 5000 };
+
+/** Retry-After in seconds (or an HTTP date), bounded by the policy; the first delay when absent. */
+export function retryAfterMs(header: string | null, policy: RetryPolicy): number {
+  if (!header) return policy.firstDelayMs;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Math.min(Math.max(0, Number.isNaN(ms) ? policy.firstDelayMs : ms), policy.maxDelayMs);
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function errorFromResponse(res: Response): Promise<CliError> {
   const text = await res.text().catch(() => '');
