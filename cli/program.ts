@@ -44,6 +44,13 @@ export function buildProgram(): Command {
       `\nEnvironment: JIT_URL, JIT_CONFIG_DIR (session file), JIT_TENANT_ID, JIT_CLIENT_ID, JIT_SCOPE.\n\n${exitCodeHelp()}`,
     );
 
+  // --json and --url may also come before the command (`jit --json roles`): hand them down.
+  common(program).hook('preAction', (_program, command) => {
+    for (const [key, value] of Object.entries(program.opts())) {
+      if (command.getOptionValue(key) === undefined) command.setOptionValue(key, value);
+    }
+  });
+
   common(program.command('login'))
     .description(
       'sign in: locally as a demo user through the dev issuer, otherwise with the Entra ID device code flow',

@@ -123,6 +123,9 @@ describe('jit, the command line', () => {
       user: { id: DEMO_USERS.alex.id, displayName: 'Alex Wilber' },
     });
     expect(who.accessToken).toBeUndefined();
+    // --json may come before the command as well.
+    const before = await jit('alex', '--json', 'whoami');
+    expect(JSON.parse(before.stdout).user.displayName).toBe('Alex Wilber');
     // A token the service refuses is "not signed in" too.
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.mkdirSync(sessionDir('forged'));
