@@ -14,6 +14,7 @@ export interface LoginOptions {
   tenant?: string;
   clientId?: string;
   scope?: string;
+  authorityHost?: string;
 }
 
 interface DemoUser {
@@ -123,9 +124,12 @@ async function deviceCodeLogin(
   }
   // Loaded only here: @azure/identity is large and the dev sign-in does not need it.
   const { DeviceCodeCredential } = await import('@azure/identity');
+  const authorityHost = options.authorityHost ?? env.JIT_AUTHORITY_HOST;
   const credential = new DeviceCodeCredential({
     tenantId: options.tenant,
     clientId,
+    // A national cloud or private authority: trust the one configured, do not ask the public cloud about it.
+    ...(authorityHost ? { authorityHost, disableInstanceDiscovery: true } : {}),
     userPromptCallback: (info) => out.say(info.message),
   });
   let token: { token: string; expiresOnTimestamp: number } | null;

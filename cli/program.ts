@@ -41,7 +41,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(jit --help lists the commands)')
     .addHelpText(
       'after',
-      `\nEnvironment: JIT_URL, JIT_CONFIG_DIR (session file), JIT_TENANT_ID, JIT_CLIENT_ID, JIT_SCOPE.\n\n${exitCodeHelp()}`,
+      `\nEnvironment: JIT_URL, JIT_CONFIG_DIR (session file), JIT_TENANT_ID, JIT_CLIENT_ID, JIT_SCOPE,\nJIT_AUTHORITY_HOST.\n\n${exitCodeHelp()}`,
     );
 
   // --json and --url may also come before the command (`jit --json roles`): hand them down.
@@ -61,6 +61,10 @@ export function buildProgram(): Command {
     .option('--tenant <id>', 'Entra ID tenant (JIT_TENANT_ID); selects the device code flow')
     .option('--client-id <id>', "the CLI's app registration (JIT_CLIENT_ID)")
     .option('--scope <scope>', "the API's scope (JIT_SCOPE, default api://jit-access/.default)")
+    .option(
+      '--authority-host <url>',
+      'Entra ID endpoint of a national cloud, e.g. https://login.microsoftonline.us (JIT_AUTHORITY_HOST)',
+    )
     .action(login);
   common(program.command('logout')).description('forget the saved session').action(logout);
   common(program.command('whoami')).description('who is signed in, where, until when').action(whoami);
