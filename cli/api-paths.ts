@@ -2,6 +2,8 @@
 import { API } from './http-client';
 
 export type TargetKind = 'role' | 'group';
+/** What a PIM group activation grants: membership or ownership. */
+export type GroupAccess = 'member' | 'owner';
 
 const ROLES = `${API}/roleManagement/directory`;
 const GROUPS = `${API}/identityGovernance/privilegedAccess/group`;
@@ -32,9 +34,9 @@ export const paths = {
   approvals: (kind: TargetKind) =>
     kind === 'role' ? `${ROLES}/roleAssignmentApprovals` : `${GROUPS}/assignmentApprovals`,
   approvalInbox: (kind: TargetKind) => `${paths.approvals(kind)}/filterByCurrentUser(on='approver')`,
-  /** The activation policy: a role's, or a group's for its members. */
-  policy: (kind: TargetKind, id: string) =>
-    `${API}/policies/roleManagementPolicies/${kind === 'role' ? `DirectoryRole_${id}` : `Group_${id}_member`}`,
+  /** The activation policy: a role's, or a group's for its members or owners. */
+  policy: (kind: TargetKind, id: string, access: GroupAccess = 'member') =>
+    `${API}/policies/roleManagementPolicies/${kind === 'role' ? `DirectoryRole_${id}` : `Group_${id}_${access}`}`,
 };
 
 export const KINDS: readonly TargetKind[] = ['role', 'group'];

@@ -1,6 +1,6 @@
 // Who must approve a target's activations, from its policy's Approval_EndUser_Assignment rule (any
 // signed-in person may read policies), so a requester knows whom to ask.
-import { paths, type TargetKind } from './api-paths';
+import { type GroupAccess, paths, type TargetKind } from './api-paths';
 import type { ApiClient } from './http-client';
 
 interface ApproverRef {
@@ -19,9 +19,10 @@ export async function approverNames(
   client: ApiClient,
   kind: TargetKind,
   targetId: string,
+  access: GroupAccess = 'member',
 ): Promise<string[]> {
   try {
-    const policy = await client.get<{ rules?: ApprovalRule[] }>(paths.policy(kind, targetId));
+    const policy = await client.get<{ rules?: ApprovalRule[] }>(paths.policy(kind, targetId, access));
     const rule = policy.rules?.find((r) => r.id === 'Approval_EndUser_Assignment');
     const approvers = rule?.setting?.approvalStages?.[0]?.primaryApprovers ?? [];
     return await Promise.all(approvers.map((a) => approverName(client, a)));

@@ -70,15 +70,16 @@ export function parsePointInTime(input: string, now: Date): Date {
   );
 }
 
-/** `7h 59m`, `12m`, `40s`: a remaining time for people. */
+/** `7h 59m`, `12m`, `40s`: a remaining time for people, to the nearest minute from a minute on. */
 export function formatRemaining(ms: number): string {
   if (ms <= 0) return 'ended';
-  const totalMinutes = Math.floor(ms / MINUTE);
+  if (ms < MINUTE) return `${Math.ceil(ms / SECOND)}s`;
+  // Rounded: a window of 1h read a second after it began is "1h 0m" left, not "59m".
+  const totalMinutes = Math.round(ms / MINUTE);
   const d = Math.floor(totalMinutes / (24 * 60));
   const h = Math.floor((totalMinutes % (24 * 60)) / 60);
   const m = totalMinutes % 60;
   if (d) return `${d}d ${h}h`;
   if (h) return `${h}h ${m}m`;
-  if (m) return `${m}m`;
-  return `${Math.ceil(ms / SECOND)}s`;
+  return `${m}m`;
 }

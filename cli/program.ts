@@ -26,6 +26,12 @@ export function exitCodeHelp(): string {
 }
 
 /** --json and --url on every command, so they can be given after the command's name. */
+/** For PIM groups: membership or ownership. */
+const accessOption = () =>
+  new Option('--access <access>', 'for a PIM group: member or owner')
+    .choices(['member', 'owner'])
+    .default('member');
+
 function common(command: Command): Command {
   return command
     .option('--json', 'machine-readable JSON on stdout (messages go to stderr)')
@@ -76,7 +82,8 @@ export function buildProgram(): Command {
   common(program.command('activate'))
     .description('activate a role or PIM group membership by name (case-insensitive)')
     .argument('<name>', 'role or group name, e.g. "Security Reader"')
-    .option('--for <duration>', 'how long: 8h, 90m, 1h30m or PT8H (default: the policy decides)')
+    .option('--for <duration>', "how long: 8h, 90m, 1h30m or PT8H (default: the policy's maximum)")
+    .addOption(accessOption())
     .option('--reason <text>', 'justification')
     .option('--ticket <number>', 'ticket number')
     .option('--ticket-system <name>', 'ticket system, e.g. ServiceNow')
@@ -90,6 +97,7 @@ export function buildProgram(): Command {
     .description('move the end of an active role or group membership: --for counts from now')
     .argument('<name>', 'role or group name')
     .option('--for <duration>', 'new length from now: 8h, 90m, 1h30m or PT8H')
+    .addOption(accessOption())
     .option('--reason <text>', 'justification')
     .option('--ticket <number>', 'ticket number')
     .option('--ticket-system <name>', 'ticket system')
@@ -102,6 +110,7 @@ export function buildProgram(): Command {
   common(program.command('deactivate'))
     .description('end an active role or group membership of yours now')
     .argument('<name>', 'role or group name')
+    .addOption(accessOption())
     .option('--reason <text>', 'justification')
     .action(deactivate);
 

@@ -1,5 +1,5 @@
 // jit activate / extend / deactivate / verify / cancel: a person's own activation requests.
-import { paths, type TargetKind } from '../api-paths';
+import { type GroupAccess, paths, type TargetKind } from '../api-paths';
 import { approverNames } from '../approvers';
 import { type CommonOptions, type SignedIn, signedIn } from '../context';
 import { Directory, type Target } from '../directory';
@@ -8,9 +8,14 @@ import { CliError, ExitCode } from '../exit-codes';
 import { ask, canPrompt } from '../prompt';
 import { endOf, findRequest, followRequest, type Phase, phaseOf, type ScheduleRequest } from '../requests';
 
-export interface ActivateOptions extends CommonOptions {
-  for?: string;
+export interface TargetOptions extends CommonOptions {
+  /** For a PIM group: membership (default) or ownership. */
+  access?: GroupAccess;
   reason?: string;
+}
+
+export interface ActivateOptions extends TargetOptions {
+  for?: string;
   ticket?: string;
   ticketSystem?: string;
   otp?: string;
@@ -22,10 +27,10 @@ export interface ActivateOptions extends CommonOptions {
 /** How long to poll a request that is being provisioned, when no --timeout says otherwise. */
 const PROVISIONING_TIMEOUT_MS = 120_000;
 
-function targetFields(target: Target): Record<string, string> {
+function targetFields(target: Target, access: GroupAccess = 'member'): Record<string, string> {
   return target.kind === 'role'
     ? { roleDefinitionId: target.id, directoryScopeId: '/' }
-    : { groupId: target.id, accessId: 'member' };
+    : { groupId: target.id, accessId: access };
 }
 
 export async function activate(
@@ -43,7 +48,7 @@ export async function activate(
   const body = {
     action,
     principalId: ctx.session.user.id,
-    ...targetFields(target),
+    ...targetFields(target, options.access),
     justification: options.reason ?? null,
     ticketInfo: ticket ? { ticketNumber: ticket, ticketSystem: options.ticketSystem ?? null } : null,
     scheduleInfo: duration ? { expiration: { type: 'afterDuration', duration: duration.iso } } : null,
@@ -114,7 +119,9 @@ async function mfaCode(otp: string | undefined): Promise<string> {
 async function report(ctx: SignedIn, target: Target, request: ScheduleRequest): Promise<void> {
   const { client, out } = ctx;
   const phase = phaseOf(request.status);
-  const approvers = phase === 'approval' ? await approverNames(client, target.kind, target.id) : undefined;
+  const access = request.accessId === 'owner' ? 'owner' : 'member';
+  const approvers =
+    phase === 'approval' ? await approverNames(client, target.kind, target.id, access) : undefined;
   const end = endOf(request);
   const now = await client.now();
   const endDateTime = phase === 'done' && request.status !== 'Revoked' ? (end ?? null) : null;
@@ -185,13 +192,13 @@ export function describeStatus(status: string): string {
   }
 }
 
-export async function deactivate(name: string, options: CommonOptions & { reason?: string }): Promise<void> {
+export async function deactivate(name: string, options: TargetOptions): Promise<void> {
   const ctx = signedIn(options);
   const target = await new Directory(ctx.client).resolve(name);
   const request = await ctx.client.post<ScheduleRequest>(paths.requests(target.kind), {
     action: 'selfDeactivate',
     principalId: ctx.session.user.id,
-    ...targetFields(target),
+    ...targetFields(target, options.access),
     justification: options.reason ?? null,
   });
   await report(ctx, target, request);

@@ -334,6 +334,20 @@ describe('jit, the command line', () => {
     expect(run.stderr).toContain('PT8H');
     const json = await jitJson('alex', 5, 'activate', 'Security Reader', '--for', 'PT9H');
     expect(json.error).toMatchObject({ code: 'RoleAssignmentRequestPolicyValidationFailed', exitCode: 5 });
+    // Alex may become a member of the PIM group, not an owner.
+    const owner = await jit(
+      'alex',
+      'activate',
+      'Search and Purge PIM',
+      '--access',
+      'owner',
+      '--reason',
+      'r',
+      '--ticket',
+      'T',
+    );
+    expect(owner.code).toBe(5);
+    expect(owner.stderr).toContain('no eligible assignment');
   });
 
   it('lists the candidates of an unknown (exit 4) or ambiguous (exit 2) name', async () => {

@@ -85,7 +85,8 @@ describe('parsePointInTime', () => {
 describe('formatRemaining', () => {
   it('reads like a person would say it', () => {
     expect(formatRemaining(2 * HOUR)).toBe('2h 0m');
-    expect(formatRemaining(119 * MINUTE + 59_000)).toBe('1h 59m');
+    expect(formatRemaining(119 * MINUTE + 20_000)).toBe('1h 59m');
+    expect(formatRemaining(60 * MINUTE - 1000)).toBe('1h 0m');
     expect(formatRemaining(12 * MINUTE)).toBe('12m');
     expect(formatRemaining(40_000)).toBe('40s');
     expect(formatRemaining(26 * HOUR)).toBe('1d 2h');
