@@ -146,6 +146,7 @@ export function buildProgram(): Command {
     .description('may you do <action> now? exit 0 allowed, 8 denied')
     .argument('<action>', 'e.g. microsoft.office365.securityComplianceCenter/threatExplorer/emails/read')
     .option('--scope <scope>', 'directory scope', '/')
+    .option('--principal <id>', "someone else's object id (readers and admins)")
     .action(check);
 
   common(program.command('audit'))

@@ -5,7 +5,10 @@ import { type LoginOptions, login as signIn } from '../login';
 import { Output } from '../output';
 import { clearSession, loadSession, requireSession, saveSession, sessionPath } from '../session-store';
 
-export async function login(options: CommonOptions & LoginOptions & { minutes?: string }): Promise<void> {
+/** As commander hands them over: --minutes is still text. */
+type LoginCommandOptions = CommonOptions & Omit<LoginOptions, 'minutes'> & { minutes?: string };
+
+export async function login(options: LoginCommandOptions): Promise<void> {
   const out = new Output(!!options.json);
   const minutes = options.minutes === undefined ? undefined : Number(options.minutes);
   if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440)) {

@@ -531,8 +531,16 @@ describe('jit, the command line', () => {
     expect(fresh.request).toMatchObject({ id: again.request.id, status: 'Provisioned' });
   });
 
-  it('prints the audit log as CSV with a header, and as JSON', async () => {
+  it("lets admins and readers check someone else's access; others get exit code 4", async () => {
     expect((await jit('megan', 'login', '--as', 'megan')).code).toBe(0);
+    const alex = DEMO_USERS.alex.id;
+    const theirs = await jitJson('megan', 0, 'check', ACTIONS.purgeEmail, '--principal', alex);
+    expect(theirs).toMatchObject({ allowed: true, principalId: alex });
+    expect((await jit('megan', 'check', ACTIONS.purgeEmail)).code).toBe(8);
+    expect((await jit('adele', 'check', ACTIONS.purgeEmail, '--principal', alex)).code).toBe(4);
+  });
+
+  it('prints the audit log as CSV with a header, and as JSON', async () => {
     const csv = await jit('megan', 'audit', '--since', '1d', '--csv');
     expect(csv.code, csv.stderr).toBe(0);
     const lines = csv.stdout.split(/\r?\n/);
