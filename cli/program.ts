@@ -38,6 +38,11 @@ function common(command: Command): Command {
     .option('--url <url>', `the service (default: JIT_URL, else ${DEFAULT_URL})`);
 }
 
+/** A subcommand with the common options and the exit codes in its help. */
+function subcommand(program: Command, name: string): Command {
+  return common(program.command(name)).addHelpText('after', `\n${exitCodeHelp()}`);
+}
+
 export function buildProgram(): Command {
   const program = new Command('jit')
     .description('Just-in-time privileged access: activate roles and groups, approve, check, audit.')
@@ -57,7 +62,7 @@ export function buildProgram(): Command {
     }
   });
 
-  common(program.command('login'))
+  subcommand(program, 'login')
     .description(
       'sign in: locally as a demo user through the dev issuer, otherwise with the Entra ID device code flow',
     )
@@ -72,14 +77,14 @@ export function buildProgram(): Command {
       'Entra ID endpoint of a national cloud, e.g. https://login.microsoftonline.us (JIT_AUTHORITY_HOST)',
     )
     .action(login);
-  common(program.command('logout')).description('forget the saved session').action(logout);
-  common(program.command('whoami')).description('who is signed in, where, until when').action(whoami);
+  subcommand(program, 'logout').description('forget the saved session').action(logout);
+  subcommand(program, 'whoami').description('who is signed in, where, until when').action(whoami);
 
-  common(program.command('roles'))
+  subcommand(program, 'roles')
     .description('your eligible and active roles and PIM groups, with the time left on active ones')
     .action(roles);
 
-  common(program.command('activate'))
+  subcommand(program, 'activate')
     .description('activate a role or PIM group membership by name (case-insensitive)')
     .argument('<name>', 'role or group name, e.g. "Security Reader"')
     .option('--for <duration>', "how long: 8h, 90m, 1h30m or PT8H (default: the policy's maximum)")
@@ -93,7 +98,7 @@ export function buildProgram(): Command {
     .option('--timeout <duration>', 'give up waiting after this long (e.g. 10m)')
     .action((name: string, options) => activate(name, options));
 
-  common(program.command('extend'))
+  subcommand(program, 'extend')
     .description('move the end of an active role or group membership: --for counts from now')
     .argument('<name>', 'role or group name')
     .option('--for <duration>', 'new length from now: 8h, 90m, 1h30m or PT8H')
@@ -107,49 +112,49 @@ export function buildProgram(): Command {
     .option('--timeout <duration>', 'give up waiting after this long')
     .action((name: string, options) => activate(name, options, 'selfExtend'));
 
-  common(program.command('deactivate'))
+  subcommand(program, 'deactivate')
     .description('end an active role or group membership of yours now')
     .argument('<name>', 'role or group name')
     .addOption(accessOption())
     .option('--reason <text>', 'justification')
     .action(deactivate);
 
-  common(program.command('verify'))
+  subcommand(program, 'verify')
     .description('prove MFA for a request waiting for it (a code, or a session signed in with MFA)')
     .argument('<id>', 'request id')
     .option('--otp <code>', 'code from your authenticator app')
     .option('--timeout <duration>', 'give up waiting after this long')
     .action(verify);
 
-  common(program.command('cancel'))
+  subcommand(program, 'cancel')
     .description('withdraw a request of yours that still waits')
     .argument('<id>', 'request id')
     .action(cancel);
 
-  common(program.command('requests'))
+  subcommand(program, 'requests')
     .description('your requests and their status, newest first')
     .action(requests);
 
-  common(program.command('approvals')).description('requests waiting for your approval').action(approvals);
-  common(program.command('approve'))
+  subcommand(program, 'approvals').description('requests waiting for your approval').action(approvals);
+  subcommand(program, 'approve')
     .description('approve a request waiting for you')
     .argument('<id>', 'approval id (jit approvals)')
     .option('--reason <text>', "approver's justification")
     .action((id: string, options) => decide(id, 'Approve', options));
-  common(program.command('deny'))
+  subcommand(program, 'deny')
     .description('deny a request waiting for you')
     .argument('<id>', 'approval id (jit approvals)')
     .option('--reason <text>', "approver's justification")
     .action((id: string, options) => decide(id, 'Deny', options));
 
-  common(program.command('check'))
+  subcommand(program, 'check')
     .description('may you do <action> now? exit 0 allowed, 8 denied')
     .argument('<action>', 'e.g. microsoft.office365.securityComplianceCenter/threatExplorer/emails/read')
     .option('--scope <scope>', 'directory scope', '/')
     .option('--principal <id>', "someone else's object id (readers and admins)")
     .action(check);
 
-  common(program.command('audit'))
+  subcommand(program, 'audit')
     .description("audit log rows of a time window (everyone's: readers and admins; your own: --mine)")
     .addOption(new Option('--since <when>', 'duration back (1d, 12h) or ISO date/time').default('1d'))
     .option('--until <when>', 'duration back or ISO date/time (default: now)')

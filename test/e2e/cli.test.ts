@@ -81,6 +81,7 @@ describe('jit, the command line', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
     expect(help.stdout).toMatch(/6\s+the request waits for an approver/);
+    expect((await jit('alex', 'check', '--help')).stdout).toMatch(/8\s+jit check: access denied/);
     expect((await jit('alex', 'activate')).code).toBe(2);
     expect((await jit('alex', 'no-such-command')).code).toBe(2);
     const badDuration = await jit('alex', 'activate', 'Security Reader', '--for', 'soon');
