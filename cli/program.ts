@@ -110,7 +110,9 @@ export function buildProgram(): Command {
     .option('--wait', 'keep waiting while the extension waits for approval')
     .option('--no-wait', 'do not wait at all')
     .option('--timeout <duration>', 'give up waiting after this long')
-    .action((name: string, options) => activate(name, options, 'selfExtend'));
+    // A second selfActivate of a live activation moves its end (Graph's selfExtend asks an admin
+    // about an assignment instead; the service answers that with PendingAdminDecision).
+    .action((name: string, options) => activate(name, options));
 
   subcommand(program, 'deactivate')
     .description('end an active role or group membership of yours now')

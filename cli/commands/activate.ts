@@ -33,11 +33,7 @@ function targetFields(target: Target, access: GroupAccess = 'member'): Record<st
     : { groupId: target.id, accessId: access };
 }
 
-export async function activate(
-  name: string,
-  options: ActivateOptions,
-  action: 'selfActivate' | 'selfExtend' = 'selfActivate',
-): Promise<void> {
+export async function activate(name: string, options: ActivateOptions): Promise<void> {
   const duration = options.for ? parseDuration(options.for) : undefined;
   const timeoutMs = parseTimeout(options);
   checkOtp(options.otp);
@@ -46,7 +42,7 @@ export async function activate(
   const ticket = options.ticket;
   // No startDateTime: the service starts the window at its own "now" (its clock may not be ours).
   const body = {
-    action,
+    action: 'selfActivate',
     principalId: ctx.session.user.id,
     ...targetFields(target, options.access),
     justification: options.reason ?? null,
