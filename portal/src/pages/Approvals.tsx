@@ -1,0 +1,188 @@
+// Approve requests: what waits for my decision, and the decision itself (approve or deny, with a
+// justification).
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogBody,
+  DialogContent,
+  DialogSurface,
+  DialogTitle,
+  Field,
+  MessageBar,
+  MessageBarBody,
+  makeStyles,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Textarea,
+  tokens,
+} from '@fluentui/react-components';
+import { useState } from 'react';
+import { type Approval, type Kind, pim } from '../api/pim';
+import { ErrorBar } from '../components/ErrorBar';
+import { Page } from '../components/Page';
+import { useLoad } from '../components/useLoad';
+
+type InboxItem = Approval & { kind: Kind };
+
+const useStyles = makeStyles({
+  details: {
+    display: 'grid',
+    gridTemplateColumns: 'max-content 1fr',
+    gap: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalL}`,
+    margin: 0,
+  },
+  term: { fontWeight: tokens.fontWeightSemibold },
+  definition: { margin: 0 },
+  content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+});
+
+export function Approvals() {
+  const inbox = useLoad(() => pim.inbox());
+  const [open, setOpen] = useState<InboxItem>();
+  return (
+    <Page
+      title="Approve requests"
+      description="Requests to activate a role or group that wait for your decision."
+    >
+      <ErrorBar error={inbox.error} />
+      {!inbox.value ? (
+        inbox.error ? null : (
+          <Spinner label="Loading requests" />
+        )
+      ) : (
+        <Table aria-label="Requests waiting for my approval">
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>Request</TableHeaderCell>
+              <TableHeaderCell>Type</TableHeaderCell>
+              <TableHeaderCell>Stage</TableHeaderCell>
+              <TableHeaderCell>Action</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {inbox.value.length === 0 ? (
+              <TableRow>
+                <TableCell colSpan={4}>Nothing waits for your approval.</TableCell>
+              </TableRow>
+            ) : null}
+            {inbox.value.map((item) => {
+              const stage = pendingStage(item);
+              return (
+                <TableRow key={`${item.kind}:${item.id}`}>
+                  <TableCell>
+                    <code>{item.id}</code>
+                  </TableCell>
+                  <TableCell>{item.kind === 'role' ? 'Directory role' : 'Group'}</TableCell>
+                  <TableCell>{stage ? `${stage.status} (${stage.reviewResult})` : 'Decided'}</TableCell>
+                  <TableCell>
+                    <Button
+                      size="small"
+                      appearance="primary"
+                      onClick={() => setOpen(item)}
+                      aria-label={`Review request ${item.id}`}
+                    >
+                      Review
+                    </Button>
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      )}
+      {open ? (
+        <DecisionDialog
+          item={open}
+          onClose={() => {
+            setOpen(undefined);
+            void inbox.reload();
+          }}
+        />
+      ) : null}
+    </Page>
+  );
+}
+
+const pendingStage = (a: Approval) => a.stages.find((s) => s.status === 'InProgress' && s.assignedToMe);
+
+function DecisionDialog({ item, onClose }: { item: InboxItem; onClose(): void }) {
+  const styles = useStyles();
+  const [justification, setJustification] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string>();
+  const stage = pendingStage(item);
+
+  const decide = async (result: 'Approve' | 'Deny') => {
+    if (!stage) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await pim.decide(item.kind, item.id, stage.id, result, justification.trim());
+      setDone(result === 'Approve' ? 'Approved' : 'Denied');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open modalType="modal" onOpenChange={(_, data) => (data.open ? undefined : onClose())}>
+      <DialogSurface>
+        <DialogBody>
+          <DialogTitle>Approve or deny the request</DialogTitle>
+          <DialogContent className={styles.content}>
+            <dl className={styles.details}>
+              <dt className={styles.term}>Request</dt>
+              <dd className={styles.definition}>
+                <code>{item.id}</code>
+              </dd>
+              <dt className={styles.term}>Type</dt>
+              <dd className={styles.definition}>{item.kind === 'role' ? 'Directory role' : 'Group'}</dd>
+              <dt className={styles.term}>Stage</dt>
+              <dd className={styles.definition}>{stage?.id ?? 'Decided'}</dd>
+            </dl>
+            {done ? (
+              <MessageBar intent="success" role="status">
+                <MessageBarBody>{done}.</MessageBarBody>
+              </MessageBar>
+            ) : (
+              <Field
+                label="Justification"
+                required
+                hint="Why you approve or deny; the requester and the audit log see it."
+              >
+                <Textarea value={justification} onChange={(_, data) => setJustification(data.value)} />
+              </Field>
+            )}
+            <ErrorBar error={error} />
+          </DialogContent>
+          <DialogActions>
+            {done ? (
+              <Button appearance="primary" onClick={onClose}>
+                Done
+              </Button>
+            ) : (
+              <>
+                <Button appearance="primary" disabled={busy || !stage} onClick={() => void decide('Approve')}>
+                  Approve
+                </Button>
+                <Button disabled={busy || !stage} onClick={() => void decide('Deny')}>
+                  Deny
+                </Button>
+                <Button onClick={onClose}>Cancel</Button>
+              </>
+            )}
+          </DialogActions>
+        </DialogBody>
+      </DialogSurface>
+    </Dialog>
+  );
+}
