@@ -1,5 +1,6 @@
-// The built portal's files (dist/portal, written by `vite build`), read once and kept: they change
-// only with a new deployment, which starts new processes.
+// The built portal's files (dist/portal, written by `vite build`). Hashed assets never change under
+// their name, so they are read once and kept; index.html and the other files are read each time, so a
+// build made while the host runs is served at once.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -32,12 +33,15 @@ export function readPortalFile(relative: string): Promise<PortalFile | undefined
   const contentType = CONTENT_TYPES[path.extname(full).toLowerCase()];
   // Only the kinds of file a build emits: nothing else under the root is served.
   if (!contentType) return Promise.resolve(undefined);
-  let entry = cache.get(full);
-  if (!entry) {
-    entry = fs.readFile(full).then(
+  const read = () =>
+    fs.readFile(full).then(
       (body) => ({ body, contentType }),
       () => undefined,
     );
+  if (!relative.startsWith('assets/')) return read();
+  let entry = cache.get(full);
+  if (!entry) {
+    entry = read();
     // A missing file is not remembered: a build made while the host runs shows up.
     entry.then((found) => {
       if (!found) cache.delete(full);

@@ -33,17 +33,18 @@ const useStyles = makeStyles({
 });
 
 export interface ActivateDialogProps {
+  open: boolean;
   target: Target;
   action: 'selfActivate' | 'selfExtend';
   name: string;
   onClose(): void;
 }
 
-export function ActivateDialog({ target, action, name, onClose }: ActivateDialogProps) {
+export function ActivateDialog({ open, target, action, name, onClose }: ActivateDialogProps) {
   const [request, setRequest] = useState<ScheduleRequest>();
   const verb = action === 'selfActivate' ? 'Activate' : 'Extend';
   return (
-    <Dialog open modalType="modal" onOpenChange={(_, data) => (data.open ? undefined : onClose())}>
+    <Dialog open={open} modalType="modal" onOpenChange={(_, data) => (data.open ? undefined : onClose())}>
       <DialogSurface aria-describedby={undefined}>
         <DialogBody>
           <DialogTitle>

@@ -44,7 +44,9 @@ const useStyles = makeStyles({
 
 export function Approvals() {
   const inbox = useLoad(() => pim.inbox());
-  const [open, setOpen] = useState<InboxItem>();
+  // Mounted until the next review; closed by `open` (see MyRoles for why).
+  const [open, setOpen] = useState<{ item: InboxItem; seq: number }>();
+  const [isOpen, setIsOpen] = useState(false);
   return (
     <Page
       title="Approve requests"
@@ -84,7 +86,10 @@ export function Approvals() {
                     <Button
                       size="small"
                       appearance="primary"
-                      onClick={() => setOpen(item)}
+                      onClick={() => {
+                        setOpen({ item, seq: (open?.seq ?? 0) + 1 });
+                        setIsOpen(true);
+                      }}
                       aria-label={`Review request ${item.id}`}
                     >
                       Review
@@ -98,9 +103,11 @@ export function Approvals() {
       )}
       {open ? (
         <DecisionDialog
-          item={open}
+          key={open.seq}
+          open={isOpen}
+          item={open.item}
           onClose={() => {
-            setOpen(undefined);
+            setIsOpen(false);
             void inbox.reload();
           }}
         />
@@ -111,7 +118,7 @@ export function Approvals() {
 
 const pendingStage = (a: Approval) => a.stages.find((s) => s.status === 'InProgress' && s.assignedToMe);
 
-function DecisionDialog({ item, onClose }: { item: InboxItem; onClose(): void }) {
+function DecisionDialog({ open, item, onClose }: { open: boolean; item: InboxItem; onClose(): void }) {
   const styles = useStyles();
   const [justification, setJustification] = useState('');
   const [error, setError] = useState<unknown>();
@@ -134,7 +141,7 @@ function DecisionDialog({ item, onClose }: { item: InboxItem; onClose(): void })
   };
 
   return (
-    <Dialog open modalType="modal" onOpenChange={(_, data) => (data.open ? undefined : onClose())}>
+    <Dialog open={open} modalType="modal" onOpenChange={(_, data) => (data.open ? undefined : onClose())}>
       <DialogSurface>
         <DialogBody>
           <DialogTitle>Approve or deny the request</DialogTitle>

@@ -36,7 +36,18 @@ export function MyRoles() {
     const [eligible, active] = await Promise.all([pim.myEligible(), pim.myActive()]);
     return { eligible, active };
   });
-  const [dialog, setDialog] = useState<{ target: Target; action: 'selfActivate' | 'selfExtend' }>();
+  // The dialog stays mounted and closes by `open` (unmounting an open Fluent dialog would leave the
+  // page aria-hidden); `seq` gives each opening a fresh form.
+  const [dialog, setDialog] = useState<{
+    target: Target;
+    action: 'selfActivate' | 'selfExtend';
+    seq: number;
+  }>();
+  const [open, setOpen] = useState(false);
+  const show = (target: Target, action: 'selfActivate' | 'selfExtend') => {
+    setDialog({ target, action, seq: (dialog?.seq ?? 0) + 1 });
+    setOpen(true);
+  };
   const error = names.error ?? roles.error;
   return (
     <Page
@@ -54,23 +65,25 @@ export function MyRoles() {
             eligible={roles.value.eligible}
             active={roles.value.active}
             names={names.value}
-            onActivate={(target) => setDialog({ target, action: 'selfActivate' })}
+            onActivate={(target) => show(target, 'selfActivate')}
           />
           <ActiveTable
             active={roles.value.active}
             names={names.value}
-            onExtend={(target) => setDialog({ target, action: 'selfExtend' })}
+            onExtend={(target) => show(target, 'selfExtend')}
             onChanged={roles.reload}
           />
         </>
       )}
       {dialog && names.value ? (
         <ActivateDialog
+          key={dialog.seq}
+          open={open}
           target={dialog.target}
           action={dialog.action}
           name={names.value.target(dialog.target)}
           onClose={() => {
-            setDialog(undefined);
+            setOpen(false);
             void roles.reload();
           }}
         />
