@@ -1,6 +1,15 @@
 // The portal's frame, as the Entra admin center lays it out: a top bar with the signed-in user, a
 // navigation pane, and the page.
-import { Avatar, Button, makeStyles, mergeClasses, Spinner, Text, tokens } from '@fluentui/react-components';
+import {
+  Avatar,
+  Button,
+  makeStaticStyles,
+  makeStyles,
+  mergeClasses,
+  Spinner,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import type { ReactNode } from 'react';
 import { SignIn } from './auth/SignIn';
 import { useSession, useSessionState } from './auth/session';
@@ -14,6 +23,10 @@ import { MyAudit } from './pages/MyAudit';
 import { MyRequests } from './pages/MyRequests';
 import { MyRoles } from './pages/MyRoles';
 import { Link, usePath } from './router';
+
+const useGlobalStyles = makeStaticStyles({
+  body: { margin: 0 },
+});
 
 const useStyles = makeStyles({
   shell: { display: 'grid', gridTemplateRows: '48px 1fr', minHeight: '100vh' },
@@ -90,6 +103,7 @@ const ADMIN_ROUTES: Route[] = [
 const COMING = ['Access reviews', 'Alerts'];
 
 export function App() {
+  useGlobalStyles();
   const { session, loading } = useSessionState();
   if (loading) return <Spinner label="Loading" style={{ marginTop: '20vh' }} />;
   if (!session) return <SignIn />;

@@ -246,5 +246,5 @@ describe('the portal in a browser', () => {
     await scan('alex-activate-dialog');
 
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
-  });
+  }, 240_000);
 });

@@ -5,7 +5,11 @@ import { type ReactNode, useEffect } from 'react';
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '1200px' },
   title: { margin: 0 },
-  description: { color: tokens.colorNeutralForeground2 },
+  description: {
+    display: 'block',
+    marginTop: tokens.spacingVerticalXS,
+    color: tokens.colorNeutralForeground2,
+  },
 });
 
 export function Page({

@@ -28,6 +28,8 @@ import { useLoad } from '../components/useLoad';
 import { RequestProgress } from './RequestProgress';
 
 const useStyles = makeStyles({
+  // The form's children are the dialog body's grid items (content, then actions).
+  formContents: { display: 'contents' },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   row: { display: 'flex', gap: tokens.spacingHorizontalM },
 });
@@ -115,7 +117,7 @@ function ActivationForm(props: {
   };
 
   return (
-    <form onSubmit={(e) => void submit(e)} aria-label={`${props.verb} form`}>
+    <form className={styles.formContents} onSubmit={(e) => void submit(e)} aria-label={`${props.verb} form`}>
       <DialogContent className={styles.form}>
         <Field
           label="Duration (hours)"

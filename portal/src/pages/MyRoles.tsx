@@ -131,7 +131,7 @@ function EligibleTable(props: {
               <TableRow key={e.id}>
                 <TableCell>{name}</TableCell>
                 <TableCell>{kindLabel(target)}</TableCell>
-                <TableCell>{e.memberType}</TableCell>
+                <TableCell>{e.memberType.toLowerCase() === 'group' ? 'Group' : 'Direct'}</TableCell>
                 <TableCell>{formatDateTime(e.endDateTime)}</TableCell>
                 <TableCell>
                   {isActive ? (
