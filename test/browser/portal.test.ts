@@ -3,6 +3,7 @@
 // and Purge group, the access check agrees, he deactivates; with approval on, Adele approves from her
 // inbox), an admin's new maximum duration reaching Alex's form, inline policy errors, and an axe-core
 // scan and a screenshot of every page. No CSP violation and no page error anywhere.
+import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_USERS } from '../../shared/auth/demo-users';
@@ -148,6 +149,8 @@ describe('the portal in a browser', () => {
       .first()
       .click();
     const decision = adele.getByRole('dialog');
+    await decision.getByLabel(/Justification/).waitFor();
+    expect(await seriousViolations(adele)).toEqual([]);
     await screenshot(adele, 'approval-dialog');
     // The policy wants the approver's justification: without one the service says so, inline.
     await decision.getByRole('button', { name: 'Approve' }).click();
@@ -171,6 +174,43 @@ describe('the portal in a browser', () => {
     const alert = dialog.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/MfaRule.*sign in again with MFA, or enrol an authenticator/);
+  });
+
+  it('asks for an authenticator code when the sign-in has no MFA, and verifies it (PendingMfa -> Provisioned)', async () => {
+    // Alex enrols a TOTP authenticator (through the API; enrolling wants a fresh MFA token).
+    const totpUrl = '/api/v1.0/me/authenticators/totp';
+    const { secret } = await readJson(await seeds.call('alex', 'POST', totpUrl));
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
+    const hostNow = async () =>
+      new Date((await readJson(await fetch(`${seeds.host.baseUrl}/admin/devhost/clock`))).now).getTime();
+    const now = await hostNow();
+    const confirmed = await seeds.call('alex', 'POST', `${totpUrl}/confirm`, {
+      otp: totp.generate({ timestamp: now }),
+    });
+    expect(confirmed.status).toBe(204);
+
+    const page = await newPage();
+    await signIn(page, ALEX, false);
+    const dialog = await openActivate(page, 'Search and Purge PIM (member)');
+    await dialog.getByText(/you will be asked for a code/).waitFor();
+    await dialog.getByLabel(/Justification/).fill('Purge the second wave');
+    await dialog.getByLabel(/Ticket number/).fill('INC-4713');
+    await dialog.getByRole('button', { name: 'Activate', exact: true }).click();
+    await waitForStatus(page, 'PendingMfa');
+    expect(await allowed(ACTIONS.purgeEmail)).toBe(false);
+    // A wrong code is refused inline; the next period's code (a code is never accepted twice) passes.
+    await dialog.getByLabel(/Authenticator code/).fill('000000');
+    await dialog.getByRole('button', { name: 'Verify' }).click();
+    await dialog.getByRole('alert').waitFor();
+    await dialog.getByLabel(/Authenticator code/).fill(totp.generate({ timestamp: (await hostNow()) + 30_000 }));
+    await dialog.getByRole('button', { name: 'Verify' }).click();
+    await waitForStatus(page, 'Provisioned');
+    expect(await allowed(ACTIONS.purgeEmail)).toBe(true);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    await page.getByRole('button', { name: 'Deactivate Search and Purge PIM (member)' }).click();
+    await page.getByRole('button', { name: 'Activate Search and Purge PIM (member)' }).waitFor();
+    expect(await allowed(ACTIONS.purgeEmail)).toBe(false);
   });
 
   it("follows an admin's new maximum duration in Alex's activation form", async () => {
