@@ -202,7 +202,9 @@ describe('the portal in a browser', () => {
     await dialog.getByLabel(/Authenticator code/).fill('000000');
     await dialog.getByRole('button', { name: 'Verify' }).click();
     await dialog.getByRole('alert').waitFor();
-    await dialog.getByLabel(/Authenticator code/).fill(totp.generate({ timestamp: (await hostNow()) + 30_000 }));
+    await dialog
+      .getByLabel(/Authenticator code/)
+      .fill(totp.generate({ timestamp: (await hostNow()) + 30_000 }));
     await dialog.getByRole('button', { name: 'Verify' }).click();
     await waitForStatus(page, 'Provisioned');
     expect(await allowed(ACTIONS.purgeEmail)).toBe(true);

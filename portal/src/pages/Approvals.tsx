@@ -23,8 +23,10 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useState } from 'react';
-import { type Approval, type Kind, pim } from '../api/pim';
+import { formatDateTime } from '../api/duration';
+import { type Approval, type Kind, pim, type ScheduleRequest, targetOf } from '../api/pim';
 import { ErrorBar } from '../components/ErrorBar';
+import { type Names, useNames } from '../components/names';
 import { Page } from '../components/Page';
 import { useLoad } from '../components/useLoad';
 
@@ -125,6 +127,10 @@ function DecisionDialog({ open, item, onClose }: { open: boolean; item: InboxIte
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string>();
   const stage = pendingStage(item);
+  const names = useNames();
+  // The approval's id is its request's. Approvers who may read requests (admins, readers) see the
+  // request; the API does not show it to approvers who may not (the approval carries no details).
+  const request = useLoad(() => pim.request(item.kind, item.id).catch(() => undefined), item.id);
 
   const decide = async (result: 'Approve' | 'Deny') => {
     if (!stage) return;
@@ -155,7 +161,18 @@ function DecisionDialog({ open, item, onClose }: { open: boolean; item: InboxIte
               <dd className={styles.definition}>{item.kind === 'role' ? 'Directory role' : 'Group'}</dd>
               <dt className={styles.term}>Stage</dt>
               <dd className={styles.definition}>{stage?.id ?? 'Decided'}</dd>
+              {request.value && names.value ? (
+                <RequestDetails request={request.value} names={names.value} />
+              ) : null}
             </dl>
+            {!request.loading && !request.value ? (
+              <MessageBar intent="info">
+                <MessageBarBody>
+                  The request's details (who, what, why) are not shown to you by the service; the notification
+                  you received names them.
+                </MessageBarBody>
+              </MessageBar>
+            ) : null}
             {done ? (
               <MessageBar intent="success" role="status">
                 <MessageBarBody>{done}.</MessageBarBody>
@@ -191,5 +208,31 @@ function DecisionDialog({ open, item, onClose }: { open: boolean; item: InboxIte
         </DialogBody>
       </DialogSurface>
     </Dialog>
+  );
+}
+
+function RequestDetails({ request, names }: { request: ScheduleRequest; names: Names }) {
+  const styles = useStyles();
+  const rows: [string, string][] = [
+    ['Requested by', request.createdBy?.user?.displayName ?? names.user(request.principalId)],
+    ['Role or group', names.target(targetOf(request))],
+    ['Justification', request.justification ?? ''],
+    [
+      'Ticket',
+      [request.ticketInfo?.ticketNumber, request.ticketInfo?.ticketSystem].filter(Boolean).join(' (') +
+        (request.ticketInfo?.ticketSystem ? ')' : ''),
+    ],
+    ['Duration', request.scheduleInfo?.expiration?.duration ?? ''],
+    ['Requested', formatDateTime(request.createdDateTime)],
+  ];
+  return (
+    <>
+      {rows.map(([term, value]) => (
+        <div key={term} style={{ display: 'contents' }}>
+          <dt className={styles.term}>{term}</dt>
+          <dd className={styles.definition}>{value || '-'}</dd>
+        </div>
+      ))}
+    </>
   );
 }
