@@ -251,6 +251,63 @@ describe('the portal in a browser', () => {
     expect(await dialog.getByLabel(/Duration \(hours\)/).inputValue()).toBe('1.5');
   });
 
+  it('lets an admin add and remove an assignment, filter the audit log and export it as CSV', async () => {
+    const page = await newPage();
+    await signIn(page, MEGAN);
+    await page.getByRole('link', { name: 'Assignments', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Add an assignment' });
+    await form.getByLabel('Assignment type').selectOption('eligible');
+    await form.getByLabel('Role or group').selectOption({ label: 'Role: Global Reader' });
+    await form.getByLabel('Person').selectOption({ label: DEMO_USERS.other.displayName });
+    await form.getByRole('button', { name: 'Add assignment' }).click();
+    const eligible = page.getByRole('table', { name: 'Eligible assignments' });
+    const row = eligible.getByRole('row', {
+      name: new RegExp(`${DEMO_USERS.other.displayName}.*Global Reader`),
+    });
+    await row.waitFor();
+    const listed = await seeds.call(
+      'megan',
+      'GET',
+      `/api/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=${encodeURIComponent(`principalId eq '${DEMO_USERS.other.id}'`)}`,
+    );
+    expect(
+      (await readJson(listed)).value.map((e: { roleDefinitionId: string }) => e.roleDefinitionId),
+    ).toContain(ROLE_IDS.globalReader);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.waitFor({ state: 'detached' });
+
+    // The audit log, filtered to what Alex did, and the same as CSV.
+    await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+    const filters = page.getByRole('form', { name: 'Audit filters' });
+    await filters.getByLabel('Initiated by').selectOption({ label: ALEX });
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    const log = page.getByRole('table', { name: 'Audit log' });
+    await log
+      .getByRole('row', { name: /requested/ })
+      .first()
+      .waitFor();
+    const initiators = await log.locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(new Set(initiators)).toEqual(new Set([ALEX]));
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      filters.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = await new Promise<string>((resolve, reject) => {
+      download.createReadStream().then((stream) => {
+        let text = '';
+        stream.on('data', (chunk) => {
+          text += chunk;
+        });
+        stream.on('end', () => resolve(text));
+        stream.on('error', reject);
+      }, reject);
+    });
+    expect(download.suggestedFilename()).toMatch(/^pim-audit-\d{4}-\d\d-\d\d\.csv$/);
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((l) => l.includes(DEMO_USERS.alex.id) || l.includes(ALEX))).toBe(true);
+  });
+
   it('has no serious or critical accessibility violation on any page (axe-core), and screenshots each', async () => {
     const page = await newPage();
     const found: Record<string, string[]> = {};
