@@ -105,6 +105,17 @@ describe('the portal in a browser', () => {
     expect(await allowed(ACTIONS.readSecurity)).toBe(true);
     expect(await allowed(ACTIONS.purgeEmail)).toBe(true);
 
+    // He extends Security Reader: 6 hours from now instead of 4.
+    await page.getByRole('button', { name: 'Extend Security Reader' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Duration \(hours\)/).fill('6');
+    await dialog.getByRole('button', { name: 'Extend', exact: true }).click();
+    await waitForStatus(page, 'Provisioned');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await expect
+      .poll(() => activeRow(page, 'Security Reader').locator('time').textContent(), { timeout: 10_000 })
+      .toMatch(/^5:\d\d:\d\d$/);
+
     // He deactivates both.
     await page.getByRole('button', { name: 'Deactivate Security Reader' }).click();
     await page.getByRole('button', { name: 'Deactivate Search and Purge PIM (member)' }).click();
