@@ -1,6 +1,6 @@
 // Connectors and subscriptions: where grants are carried out (grant connectors) and who hears about
-// PIM events (notification subscriptions); each can be removed here. Adding one takes a secret, which
-// the API takes by POST (docs/API.md).
+// PIM events (notification subscriptions): the lists, adding one (a webhook connector; a subscription)
+// and removing one.
 import {
   Button,
   makeStyles,
@@ -20,13 +20,13 @@ import { ErrorBar } from '../../components/ErrorBar';
 import { useNames } from '../../components/names';
 import { Page } from '../../components/Page';
 import { useLoad } from '../../components/useLoad';
+import { AddConnector, AddSubscription } from './IntegrationForms';
 
 interface Connector {
   id: string;
   displayName: string;
   kind?: string;
-  roleDefinitionId?: string | null;
-  groupId?: string | null;
+  target?: { kind: 'role' | 'group'; roleDefinitionId?: string; groupId?: string };
 }
 
 interface Subscription {
@@ -59,10 +59,12 @@ export function AdminIntegrations() {
       setError(err);
     }
   };
-  const target = (c: Connector) =>
-    c.roleDefinitionId
-      ? (names.value?.roles.find((r) => r.id === c.roleDefinitionId)?.displayName ?? c.roleDefinitionId)
-      : (names.value?.groups.find((g) => g.id === c.groupId)?.displayName ?? c.groupId ?? '');
+  const target = (c: Connector) => {
+    const t = c.target;
+    if (t?.roleDefinitionId)
+      return names.value?.roles.find((r) => r.id === t.roleDefinitionId)?.displayName ?? t.roleDefinitionId;
+    return names.value?.groups.find((g) => g.id === t?.groupId)?.displayName ?? t?.groupId ?? '';
+  };
   return (
     <Page
       title="Connectors and subscriptions"
@@ -79,6 +81,7 @@ export function AdminIntegrations() {
             <Text as="h2" size={500} weight="semibold" id="connectors-heading">
               Grant connectors
             </Text>
+            {names.value ? <AddConnector names={names.value} onAdded={data.reload} /> : null}
             <Table aria-labelledby="connectors-heading" size="small">
               <TableHeader>
                 <TableRow>
@@ -113,6 +116,7 @@ export function AdminIntegrations() {
             <Text as="h2" size={500} weight="semibold" id="subscriptions-heading">
               Notification subscriptions
             </Text>
+            <AddSubscription onAdded={data.reload} />
             <Table aria-labelledby="subscriptions-heading" size="small">
               <TableHeader>
                 <TableRow>
