@@ -343,6 +343,46 @@ describe('the portal in a browser', () => {
     expect(lines.slice(1).every((l) => l.includes(DEMO_USERS.megan.id) || l.includes(MEGAN))).toBe(true);
   });
 
+  it('works from the keyboard: sign in, move through the navigation, open and close the activation dialog', async () => {
+    const page = await newPage();
+    const focused = () => page.evaluate('document.activeElement?.textContent ?? ""') as Promise<string>;
+    /** Tabs forward until the focused element's text matches (a bounded walk, not a wait). */
+    const tabTo = async (text: RegExp) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        if (text.test(await focused())) return;
+      }
+      throw new Error(`no focusable element matches ${text}`);
+    };
+    await page.goto('/');
+    await page.getByRole('radio', { name: new RegExp(ALEX) }).waitFor();
+    // The radio group is one tab stop on the checked user (Alex); then the MFA box, then the button.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.type')).toBe('radio');
+    await tabTo(/^Sign in$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'My roles', level: 1 }).waitFor();
+    expect(await page.getByText(ALEX).count()).toBeGreaterThan(0);
+
+    await tabTo(/^My requests$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'My requests', level: 1 }).waitFor();
+    await page.keyboard.down('Shift');
+    await tabTo(/^My roles$/);
+    await page.keyboard.up('Shift');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'My roles', level: 1 }).waitFor();
+
+    await tabTo(/^Activate$/);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Duration \(hours\)/).waitFor();
+    // Focus moves into the dialog, and Escape closes it.
+    expect(await page.evaluate('!!document.activeElement?.closest("[role=dialog]")')).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('has no serious or critical accessibility violation on any page (axe-core), and screenshots each', async () => {
     const page = await newPage();
     const found: Record<string, string[]> = {};
