@@ -22,6 +22,7 @@ import { AdminRoles } from './pages/admin/Roles';
 import { MyAudit } from './pages/MyAudit';
 import { MyRequests } from './pages/MyRequests';
 import { MyRoles } from './pages/MyRoles';
+import { SecurityInfo } from './pages/SecurityInfo';
 import { Link, usePath } from './router';
 
 const useGlobalStyles = makeStaticStyles({
@@ -89,6 +90,7 @@ const MY_ROUTES: Route[] = [
   { path: '/approvals', label: 'Approve requests', page: () => <Approvals /> },
   { path: '/requests', label: 'My requests', page: () => <MyRequests /> },
   { path: '/history', label: 'My audit history', page: () => <MyAudit /> },
+  { path: '/security-info', label: 'Security info', page: () => <SecurityInfo /> },
 ];
 
 const ADMIN_ROUTES: Route[] = [

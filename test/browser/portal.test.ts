@@ -56,7 +56,7 @@ async function allowed(action: string): Promise<boolean> {
 
 /** Opens the activation dialog of `name` on My roles. */
 async function openActivate(page: Page, name: string) {
-  await page.getByRole('button', { name: `Activate ${name}` }).click();
+  await page.getByRole('button', { name: `Activate ${name}`, exact: true }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel(/Duration \(hours\)/).waitFor();
   return dialog;
@@ -106,7 +106,7 @@ describe('the portal in a browser', () => {
     expect(await allowed(ACTIONS.purgeEmail)).toBe(true);
 
     // He extends Security Reader: 6 hours from now instead of 4.
-    await page.getByRole('button', { name: 'Extend Security Reader' }).click();
+    await page.getByRole('button', { name: 'Extend Security Reader', exact: true }).click();
     dialog = page.getByRole('dialog');
     await dialog.getByLabel(/Duration \(hours\)/).fill('6');
     await dialog.getByRole('button', { name: 'Extend', exact: true }).click();
@@ -117,8 +117,8 @@ describe('the portal in a browser', () => {
       .toMatch(/^5:\d\d:\d\d$/);
 
     // He deactivates both.
-    await page.getByRole('button', { name: 'Deactivate Security Reader' }).click();
-    await page.getByRole('button', { name: 'Deactivate Search and Purge PIM (member)' }).click();
+    await page.getByRole('button', { name: 'Deactivate Security Reader', exact: true }).click();
+    await page.getByRole('button', { name: 'Deactivate Search and Purge PIM (member)', exact: true }).click();
     await page.getByRole('cell', { name: 'Nothing is active.' }).waitFor();
     expect(await allowed(ACTIONS.readSecurity)).toBe(false);
     expect(await allowed(ACTIONS.purgeEmail)).toBe(false);
@@ -187,20 +187,23 @@ describe('the portal in a browser', () => {
     expect(await alert.textContent()).toMatch(/MfaRule.*sign in again with MFA, or enrol an authenticator/);
   });
 
-  it('asks for an authenticator code when the sign-in has no MFA, and verifies it (PendingMfa -> Provisioned)', async () => {
-    // Alex enrols a TOTP authenticator (through the API; enrolling wants a fresh MFA token).
-    const totpUrl = '/api/v1.0/me/authenticators/totp';
-    const { secret } = await readJson(await seeds.call('alex', 'POST', totpUrl));
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
+  it('sets up an authenticator on Security info, then asks for its code when the sign-in has no MFA (PendingMfa -> Provisioned)', async () => {
+    // Alex sets up an authenticator app on Security info (enrolling wants a sign-in with MFA).
     const hostNow = async () =>
       new Date((await readJson(await fetch(`${seeds.host.baseUrl}/admin/devhost/clock`))).now).getTime();
-    const now = await hostNow();
-    const confirmed = await seeds.call('alex', 'POST', `${totpUrl}/confirm`, {
-      otp: totp.generate({ timestamp: now }),
-    });
-    expect(confirmed.status).toBe(204);
-
     const page = await newPage();
+    await signIn(page, ALEX);
+    await page.getByRole('link', { name: 'Security info', exact: true }).click();
+    await page.getByText('No authenticator app is set up.').waitFor();
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent()) ?? '';
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
+    await page.getByLabel(/Code from the app/).fill(totp.generate({ timestamp: await hostNow() }));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('An authenticator app is set up.').waitFor();
+    await signOut(page);
+
+    // Signed in without MFA, his activation waits for a code.
     await signIn(page, ALEX, false);
     const dialog = await openActivate(page, 'Search and Purge PIM (member)');
     await dialog.getByText(/you will be asked for a code/).waitFor();
@@ -221,8 +224,8 @@ describe('the portal in a browser', () => {
     expect(await allowed(ACTIONS.purgeEmail)).toBe(true);
     await dialog.getByRole('button', { name: 'Done' }).click();
 
-    await page.getByRole('button', { name: 'Deactivate Search and Purge PIM (member)' }).click();
-    await page.getByRole('button', { name: 'Activate Search and Purge PIM (member)' }).waitFor();
+    await page.getByRole('button', { name: 'Deactivate Search and Purge PIM (member)', exact: true }).click();
+    await page.getByRole('button', { name: 'Activate Search and Purge PIM (member)', exact: true }).waitFor();
     expect(await allowed(ACTIONS.purgeEmail)).toBe(false);
   });
 
@@ -405,6 +408,7 @@ describe('the portal in a browser', () => {
     await visit('Approve requests', 'approvals');
     await visit('My requests', 'my-requests');
     await visit('My audit history', 'my-audit-history');
+    await visit('Security info', 'security-info');
     await visit('Roles and groups', 'admin-roles');
     await visit('Assignments', 'admin-assignments');
     await visit('Role settings', 'admin-role-settings');
