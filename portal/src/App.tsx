@@ -10,20 +10,24 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { SignIn } from './auth/SignIn';
 import { useSession, useSessionState } from './auth/session';
 import { Approvals } from './pages/Approvals';
-import { AdminAssignments } from './pages/admin/Assignments';
-import { AdminAuditLog } from './pages/admin/AuditLog';
-import { AdminIntegrations } from './pages/admin/Integrations';
-import { RoleSettings } from './pages/admin/RoleSettings';
-import { AdminRoles } from './pages/admin/Roles';
 import { MyAudit } from './pages/MyAudit';
 import { MyRequests } from './pages/MyRequests';
 import { MyRoles } from './pages/MyRoles';
 import { SecurityInfo } from './pages/SecurityInfo';
 import { Link, usePath } from './router';
+
+// The admin pages are a chunk of their own: most people never open them.
+const admin = <K extends string>(load: () => Promise<Record<K, () => ReactNode>>, name: K) =>
+  lazy(async () => ({ default: (await load())[name] }));
+const AdminRoles = admin(() => import('./pages/admin/Roles'), 'AdminRoles');
+const AdminAssignments = admin(() => import('./pages/admin/Assignments'), 'AdminAssignments');
+const RoleSettings = admin(() => import('./pages/admin/RoleSettings'), 'RoleSettings');
+const AdminAuditLog = admin(() => import('./pages/admin/AuditLog'), 'AdminAuditLog');
+const AdminIntegrations = admin(() => import('./pages/admin/Integrations'), 'AdminIntegrations');
 
 const useGlobalStyles = makeStaticStyles({
   body: { margin: 0 },
@@ -145,7 +149,9 @@ function Shell() {
             ))}
           </ul>
         </nav>
-        <main className={styles.main}>{route ? route.page() : <NotFound />}</main>
+        <main className={styles.main}>
+          <Suspense fallback={<Spinner label="Loading" />}>{route ? route.page() : <NotFound />}</Suspense>
+        </main>
       </div>
     </div>
   );
