@@ -22,6 +22,8 @@ import './notification-subscriptions';
 import './grant-connectors';
 import './eligibility-notices';
 import './test-hooks';
+// Last: its catch-all route serves the portal (and the API's 404 for unknown paths under api/).
+import './portal';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { useDurableClient } from '../orchestrations/signals';

@@ -20,6 +20,12 @@ param location string = resourceGroup().location
 @description('Audiences the API accepts: the app registration\'s Application ID URI and client id, comma-separated.')
 param authAudience string
 
+@description('The portal\'s own app registration (a single-page app, redirect URI https://<app>.azurewebsites.net/); empty: no sign-in in the portal.')
+param portalClientId string = ''
+
+@description('The delegated scope the portal asks for, e.g. api://<api app id>/access_as_user.')
+param portalApiScope string = ''
+
 @description('Object ids of the first administrators (comma-separated), until role assignments exist.')
 param bootstrapAdminIds string
 
@@ -209,6 +215,10 @@ var appSettings = concat(
     { name: 'AUTH_JWKS_URL', value: '${environment().authentication.loginEndpoint}${tenantId}/discovery/v2.0/keys' }
     { name: 'AUTH_AUDIENCE', value: authAudience }
     { name: 'DEV_ISSUER_ENABLED', value: 'false' }
+    // The portal's MSAL sign-in (GET /api/portal/config).
+    { name: 'PORTAL_CLIENT_ID', value: portalClientId }
+    { name: 'PORTAL_AUTHORITY', value: '${environment().authentication.loginEndpoint}${tenantId}' }
+    { name: 'PORTAL_API_SCOPE', value: portalApiScope }
     { name: 'TRUST_APP_SERVICE_AUTH', value: 'false' }
     { name: 'BOOTSTRAP_ADMIN_IDS', value: bootstrapAdminIds }
     // MFA.

@@ -1,5 +1,5 @@
 // `npm run package`: the zip Azure Functions runs (run-from-package), from the current build.
-//   .package/app/              host.json, package.json, dist/{functions,orchestrations,shared},
+//   .package/app/              host.json, package.json, dist/{functions,orchestrations,shared,portal},
 //                              node_modules/ with the production dependencies only
 //   .package/jit-access.zip    the same, zipped: what `azd deploy` or `az functionapp deploy` uploads
 // No devhost, tests, scripts, settings files or keys go in: Azure reads settings from the app's
@@ -12,7 +12,8 @@ import { zipSync } from 'fflate';
 const root = path.resolve(__dirname, '..', '..');
 const out = path.join(root, '.package');
 const app = path.join(out, 'app');
-const COMPILED = ['functions', 'orchestrations', 'shared'];
+// portal: the built web portal (vite), which functions/portal.ts serves.
+const COMPILED = ['functions', 'orchestrations', 'shared', 'portal'];
 // Type declarations, source maps and docs are for editors and people; Node never loads them.
 const NOT_AT_RUN_TIME = /\.(d\.[cm]?ts|map|md|markdown)$/i;
 

@@ -37,6 +37,12 @@ const Settings = z.object({
   DEV_ISSUER_ENABLED: z.stringbool().default(false),
   DEV_ISSUER_URL: z.url().default('http://localhost:7071/api/dev-issuer'),
   DEV_ISSUER_KEY_DIR: z.string().min(1).default('.devkeys'),
+  // The portal's sign-in (functions/portal.ts, GET /api/portal/config): its own Entra app registration
+  // (a SPA with redirect URI <site>/), the tenant's authority and the API scope it asks for. Without a
+  // client id the portal offers only the dev issuer's "sign in as" (when that is on).
+  PORTAL_CLIENT_ID: z.string().optional(),
+  PORTAL_AUTHORITY: z.url().optional(),
+  PORTAL_API_SCOPE: z.string().optional(),
   // Only behind App Service Authentication, which strips this header from outside requests.
   TRUST_APP_SERVICE_AUTH: z.stringbool().default(false),
   BOOTSTRAP_ADMIN_IDS: commaList()

@@ -162,7 +162,11 @@ describe('with the dev issuer enabled', () => {
     expect(doc.paths['/openapi.json'].get.security).toEqual([]);
     for (const p of Object.keys(doc.paths))
       expect(
-        p === '/openapi.json' || p.startsWith('/v1.0/') || p === '/health' || p.startsWith('/dev-issuer/'),
+        p === '/openapi.json' ||
+          p.startsWith('/v1.0/') ||
+          p === '/health' ||
+          p.startsWith('/dev-issuer/') ||
+          p === '/portal/config',
         p,
       ).toBe(true);
     // Each operation lists the statuses it answers; none hides behind a blanket `default`.

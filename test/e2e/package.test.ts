@@ -53,6 +53,10 @@ describe('the deployment package', () => {
     expect(entries).toContain('host.json');
     expect(entries).toContain('package.json');
     expect(entries).toContain('dist/functions/index.js');
+    // The web portal, built by vite; its packages are bundled into it, not shipped.
+    expect(entries).toContain('dist/portal/index.html');
+    expect(entries.some((e) => /^dist\/portal\/assets\/index-[\w-]+\.js$/.test(e))).toBe(true);
+    expect(entries.filter((e) => /^node_modules\/(react|react-dom|@fluentui|vite)\//.test(e))).toEqual([]);
     expect(entries).toContain('node_modules/durable-functions/package.json');
     expect(entries).toContain('node_modules/@azure/identity/package.json');
     const local = entries.filter((e) =>
@@ -66,6 +70,9 @@ describe('the deployment package', () => {
   it('starts from the unpacked zip and serves an activation and the access check', async () => {
     const health = await fetch(`${host.baseUrl}/api/health`);
     expect(health.status).toBe(200);
+    const portal = await fetch(`${host.baseUrl}/`);
+    expect(portal.status).toBe(200);
+    expect(await portal.text()).toContain('<div id="root">');
     const token = await mintDevToken('alex', { mfa: true, keyDir });
     const call = (url: string, body: unknown) =>
       fetch(`${host.baseUrl}${url}`, {

@@ -76,8 +76,10 @@ export interface MatrixContext {
 
 export interface MatrixRow {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** The route as registered (without the `api/` prefix). */
+  /** The route as registered, without the `api/` prefix of API routes (see `outsideApi`). */
   route: string;
+  /** The route is not under api/ (the portal's catch-all): `route` is exactly as registered. */
+  outsideApi?: boolean;
   /** Which call the row makes, when the route has several rows or the call matters. */
   note?: string;
   expect: Statuses;
@@ -623,12 +625,36 @@ export const MATRIX: readonly MatrixRow[] = [
     `${api('v1.0/auditLogs/directoryAudits/export')}?format=jsonl`,
   ),
   get('v1.0/auditLogs/verify', readers(200)),
+
+  // The portal (functions/portal.ts): its sign-in settings, and its pages at the site's root
+  get('portal/config', all(200), "the portal's sign-in settings"),
+  {
+    method: 'GET',
+    route: '{*path}',
+    outsideApi: true,
+    note: 'the portal: a client-side route answers index.html',
+    expect: all(200),
+    request: () => ({ path: '/approvals' }),
+  },
+  {
+    method: 'GET',
+    route: '{*path}',
+    outsideApi: true,
+    note: "a path under api/ that no API function serves: the API's 404",
+    expect: all(404),
+    request: () => ({ path: api('v1.0/noSuchResource') }),
+  },
 ];
+
+/** The route as the app registers it: API routes under api/, the portal's as they are. */
+export function registeredRoute(row: MatrixRow): string {
+  return row.outsideApi ? row.route : `api/${row.route}`;
+}
 
 /** `GET /api/v1.0/groups/{id}` and its note, as the README names a row. */
 export function rowLabel(row: MatrixRow): string {
   const note = row.note ? ` (${row.note.replace(/\|/g, '\\|')})` : '';
-  return `\`${row.method} /api/${row.route}\`${note}`;
+  return `\`${row.method} /${registeredRoute(row)}\`${note}`;
 }
 
 /** The README's table. */
