@@ -23,6 +23,7 @@ const expandable = (kind: Kind) => (kind === 'role' ? ROLE_EXPANDS : GROUP_EXPAN
 type Kind = 'role' | 'group';
 
 const BY_CURRENT_USER = "filterByCurrentUser(on='principal')";
+const BY_APPROVER = "filterByCurrentUser(on='approver')";
 const FILTER = (kind: Kind) => (kind === 'role' ? ROLE_REQUEST_FILTER : GROUP_REQUEST_FILTER);
 
 function register(kind: Kind, base: string, name: string) {
@@ -90,4 +91,43 @@ function register(kind: Kind, base: string, name: string) {
   });
 }
 
-for (const { kind, route, name } of ASSIGNMENT_REQUEST_ROUTES) register(kind, route, name);
+/** The requests waiting for the caller's approval, with what they ask (Graph's on='approver'). */
+function registerApproverList(kind: Kind, base: string, name: string) {
+  registerOperation({
+    method: 'get',
+    path: `/${base}/${BY_APPROVER}`,
+    summary: `The ${kind} assignment schedule requests waiting for the caller's approval`,
+    tags: ['activation'],
+    responses: {
+      200: {
+        description: 'The requests, with who asks, for what, why and for how long',
+        graph:
+          kind === 'role'
+            ? 'unifiedRoleAssignmentScheduleRequest'
+            : 'privilegedAccessGroupAssignmentScheduleRequest',
+        collection: true,
+      },
+    },
+  });
+  app.http(`${name}AwaitingMe`, {
+    route: apiRoute(`${base}/${BY_APPROVER}`),
+    methods: ['GET'],
+    handler: httpHandler(async (req, _context, info) => {
+      const ctx = await operationContext(req, info);
+      const q = listQuery(req, undefined, { expand: expandable(kind) });
+      const items = await services().activationReads.awaitingApproval(ctx, kind);
+      return expandedCollection(
+        req,
+        ctx,
+        q,
+        async () => ({ items }),
+        (r) => requestShape(kind, r),
+      );
+    }),
+  });
+}
+
+for (const { kind, route, name } of ASSIGNMENT_REQUEST_ROUTES) {
+  register(kind, route, name);
+  registerApproverList(kind, route, name);
+}

@@ -44,7 +44,7 @@ export class ActivationReads {
     return this.schedules.getRequest(ctx, kind, 'assignment', id);
   }
 
-  /** An activation request the caller may see: its own (one read), or anyone's for readers. */
+  /** An activation request the caller may see: its own (one read), one they are asked to approve, or anyone's for readers. */
   private async activation(
     ctx: OperationContext,
     kind: Kind,
@@ -58,8 +58,23 @@ export class ActivationReads {
     if (!owner) return undefined;
     const request = await principals.request(owner, id);
     if (!request || request.target.kind !== kind) return undefined;
-    if (!(await this.isReader(ctx))) throw notVisible(id);
+    const approver = callerId !== undefined && isApproverOf(request, callerId);
+    if (!approver && !(await this.isReader(ctx))) throw notVisible(id);
     return request;
+  }
+
+  /**
+   * filterByCurrentUser(on='approver'): the requests waiting for the caller's decision, so that an
+   * approver sees who asks for what, why, with which ticket and for how long.
+   */
+  async awaitingApproval(ctx: OperationContext, kind: Kind): Promise<ActivationRequest[]> {
+    const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : '';
+    const waiting = await this.deps.stores.activations.waitingFor(kind, callerId);
+    const requests = await Promise.all(
+      waiting.map((w) => this.deps.stores.principals.request(w.principalId, w.requestId)),
+    );
+    // The index may lag a decision by a moment: the request itself decides.
+    return requests.filter((r): r is ActivationRequest => r !== undefined && waitsFor(r, callerId));
   }
 
   /**
@@ -102,25 +117,30 @@ export class ActivationReads {
   /** filterByCurrentUser(on='approver'): approvals with a stage waiting for the caller. */
   async inbox(ctx: OperationContext, kind: Kind): Promise<ApprovalView[]> {
     const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : '';
-    const waiting = await this.deps.stores.activations.waitingFor(kind, callerId);
-    const requests = await Promise.all(
-      waiting.map((w) => this.deps.stores.principals.request(w.principalId, w.requestId)),
+    const requests = await this.awaitingApproval(ctx, kind);
+    return requests.map((r) =>
+      approvalView(r.activation.approval!.id, r.activation.approval!.stages, callerId),
     );
-    // The index may lag a decision by a moment: the request itself decides.
-    return requests
-      .filter(
-        (r): r is ActivationRequest =>
-          r?.status === 'PendingApproval' &&
-          r.activation.approval?.stages.some(
-            (s) => s.status === 'InProgress' && s.approverIds.includes(callerId),
-          ) === true,
-      )
-      .map((r) => approvalView(r.activation.approval!.id, r.activation.approval!.stages, callerId));
   }
 
   private async isReader(ctx: OperationContext): Promise<boolean> {
     return ctx.actor.kind === 'system' || (await this.deps.access.canRead(ctx.actor.id, this.deps.now()));
   }
+}
+
+/** The request waits for `approverId`'s decision in a stage still open. */
+function waitsFor(r: ActivationRequest, approverId: string): boolean {
+  return (
+    r.status === 'PendingApproval' &&
+    r.activation.approval?.stages.some(
+      (s) => s.status === 'InProgress' && s.approverIds.includes(approverId),
+    ) === true
+  );
+}
+
+/** `approverId` is (or was) asked to decide on the request, in any stage. */
+function isApproverOf(r: ActivationRequest, approverId: string): boolean {
+  return r.activation.approval?.stages.some((s) => s.approverIds.includes(approverId)) === true;
 }
 
 function approvalView(id: string, stages: ApprovalStageRecord[], callerId: string): ApprovalView {

@@ -357,6 +357,24 @@ describe('activation edges', () => {
     const request = await readJson(await activate());
     await statusOf(request.id, 'PendingApproval');
     const approvalState = await approvalOf('adele', request.approvalId);
+    // Adele sees what she is asked to decide: who, which role, and why; Lee, not an approver, does not.
+    const waiting = await eventually(async () => {
+      const mine = await readJson(
+        await call('adele', 'GET', `${ROLE_REQUESTS}/filterByCurrentUser(on='approver')`),
+      );
+      return mine.value.find((r: { id: string }) => r.id === request.id);
+    });
+    expect(waiting).toMatchObject({
+      principalId: alex,
+      roleDefinitionId: ROLE_IDS.securityReader,
+      status: 'PendingApproval',
+    });
+    expect((await call('adele', 'GET', `${ROLE_REQUESTS}/${request.id}`)).status).toBe(200);
+    expect((await call('other', 'GET', `${ROLE_REQUESTS}/${request.id}`)).status).toBe(404);
+    const lees = await readJson(
+      await call('other', 'GET', `${ROLE_REQUESTS}/filterByCurrentUser(on='approver')`),
+    );
+    expect(lees.value).toEqual([]);
     const step = `${APPROVALS}/${request.approvalId}/steps/${approvalState.stages[0].id}`;
     const [yes, no] = await Promise.all([
       call('adele', 'PATCH', step, { reviewResult: 'Approve', justification: 'ok' }),

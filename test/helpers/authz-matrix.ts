@@ -179,6 +179,7 @@ function activationRows(kind: 'role' | 'group'): MatrixRow[] {
     },
     get(base, readers(200), "everyone's"),
     get(`${base}/${BY_PRINCIPAL}`, signedIn(200)),
+    get(`${base}/${BY_APPROVER}`, signedIn(200), 'what waits for my decision'),
     {
       method: 'GET',
       route: `${base}/{id}`,
