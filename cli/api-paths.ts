@@ -34,6 +34,9 @@ export const paths = {
   approvals: (kind: TargetKind) =>
     kind === 'role' ? `${ROLES}/roleAssignmentApprovals` : `${GROUPS}/assignmentApprovals`,
   approvalInbox: (kind: TargetKind) => `${paths.approvals(kind)}/filterByCurrentUser(on='approver')`,
+  /** The requests waiting for the caller's decision, with the person and the role or group expanded. */
+  awaitingMe: (kind: TargetKind) =>
+    `${paths.requests(kind)}/filterByCurrentUser(on='approver')?$expand=principal,${kind === 'role' ? 'roleDefinition' : 'group'}`,
   /** The activation policy: a role's, or a group's for its members or owners. */
   policy: (kind: TargetKind, id: string, access: GroupAccess = 'member') =>
     `${API}/policies/roleManagementPolicies/${kind === 'role' ? `DirectoryRole_${id}` : `Group_${id}_${access}`}`,

@@ -17,20 +17,49 @@ interface Approval {
   stages: Stage[];
 }
 
+/** A request waiting for the caller's decision, as filterByCurrentUser(on='approver') gives it. */
+interface Waiting {
+  id: string;
+  approvalId: string | null;
+  justification: string | null;
+  ticketInfo?: { ticketNumber?: string | null } | null;
+  scheduleInfo?: { expiration?: { duration?: string | null } } | null;
+  principal?: { displayName?: string | null } | null;
+  roleDefinition?: { displayName?: string | null } | null;
+  group?: { displayName?: string | null } | null;
+}
+
 export async function approvals(options: CommonOptions): Promise<void> {
   const { client, out } = signedIn(options);
   const inboxes = await Promise.all(
     KINDS.map(async (kind) =>
-      (await client.list<Approval>(paths.approvalInbox(kind))).map((a) => ({ kind, ...a })),
+      (await client.list<Waiting>(paths.awaitingMe(kind))).map((r) => ({ kind, ...r })),
     ),
   );
-  const value = inboxes.flat().map((a) => ({ ...a, stage: waitingStage(a)?.id ?? null }));
+  // The approval's id is what `jit approve` takes; the request says who asks for what, and why.
+  const value = inboxes.flat().map((r) => ({
+    id: r.approvalId ?? r.id,
+    kind: r.kind,
+    requestId: r.id,
+    who: r.principal?.displayName ?? null,
+    what: (r.kind === 'role' ? r.roleDefinition?.displayName : r.group?.displayName) ?? null,
+    justification: r.justification,
+    ticket: r.ticketInfo?.ticketNumber ?? null,
+    duration: r.scheduleInfo?.expiration?.duration ?? null,
+  }));
   out.result({ value }, () => {
     if (!value.length) return 'Nothing waits for your approval.';
     return [
       ...table(
-        ['ID', 'TYPE', 'STAGE'],
-        value.map((a) => [a.id, a.kind === 'role' ? 'role' : 'group', a.stage ?? '']),
+        ['ID', 'WHO', 'ROLE OR GROUP', 'FOR', 'TICKET', 'WHY'],
+        value.map((a) => [
+          a.id,
+          a.who ?? '',
+          a.what ?? '',
+          a.duration ?? '',
+          a.ticket ?? '',
+          a.justification ?? '',
+        ]),
       ),
       '',
       'Decide with: jit approve <id> --reason "..."  or  jit deny <id> --reason "..."',

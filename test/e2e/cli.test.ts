@@ -411,7 +411,11 @@ describe('jit, the command line', () => {
       const inbox = await jitJson('adele', 0, 'approvals');
       return inbox.value.some((a: { id: string }) => a.id === id) ? true : undefined;
     });
-    expect((await jit('adele', 'approvals')).stdout).toContain(id);
+    const listed = (await jit('adele', 'approvals')).stdout;
+    expect(listed).toContain(id);
+    // She sees who asks for what: the person and the role, from the requests waiting for her.
+    expect(listed).toContain('Alex Wilber');
+    expect(listed).toContain('Security Reader');
     const own = await jit('alex', 'approve', id, '--reason', 'my own');
     expect(own.code).toBe(4);
     const approved = await jit('adele', 'approve', id, '--reason', 'Known incident INC-4711');
