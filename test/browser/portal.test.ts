@@ -155,12 +155,15 @@ describe('the portal in a browser', () => {
     await signIn(adele, ADELE);
     await adele.getByRole('link', { name: 'Approve requests' }).click();
     await adele.getByRole('heading', { name: 'Approve requests', level: 1 }).waitFor();
-    await adele
-      .getByRole('button', { name: /^Review request/ })
-      .first()
-      .click();
+    // Her inbox says who asks for what.
+    const row = adele.getByRole('row', { name: /Alex Wilber/ });
+    await row.getByText('Security Reader').waitFor();
+    await row.getByRole('button', { name: /^Review request/ }).click();
     const decision = adele.getByRole('dialog');
     await decision.getByLabel(/Justification/).waitFor();
+    // ...and the dialog why: the request she is asked about is hers to read.
+    await decision.getByText('Requested by').waitFor();
+    await decision.getByText('Alex Wilber').waitFor();
     expect(await seriousViolations(adele)).toEqual([]);
     await screenshot(adele, 'approval-dialog');
     // The policy wants the approver's justification: without one the service says so, inline.

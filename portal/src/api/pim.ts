@@ -52,6 +52,13 @@ export interface ApprovalStage {
   assignedToMe: boolean;
 }
 
+/** A request as filterByCurrentUser(on='approver') gives it, with $expand. */
+export type AwaitingRequest = ScheduleRequest & {
+  principal?: { displayName?: string | null } | null;
+  roleDefinition?: { displayName?: string | null } | null;
+  group?: { displayName?: string | null } | null;
+};
+
 export interface Approval {
   id: string;
   stages: ApprovalStage[];
@@ -141,6 +148,18 @@ export const pim = {
       ...a,
       kind: 'group' as const,
     })),
+  ],
+  /** The requests waiting for my decision, with the person and the role or group expanded. */
+  awaitingMe: async (): Promise<(AwaitingRequest & { kind: Kind })[]> => [
+    ...(
+      await list<AwaitingRequest>(`${requestsUrl('role')}/${FOR_APPROVER}?$expand=principal,roleDefinition`)
+    ).map((r) => ({ ...r, kind: 'role' as const })),
+    ...(await list<AwaitingRequest>(`${requestsUrl('group')}/${FOR_APPROVER}?$expand=principal,group`)).map(
+      (r) => ({
+        ...r,
+        kind: 'group' as const,
+      }),
+    ),
   ],
   decide: (
     kind: Kind,

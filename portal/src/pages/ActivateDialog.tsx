@@ -98,7 +98,9 @@ function ActivationForm(props: {
     setError(undefined);
     try {
       const request = await pim.submit(props.target.kind, {
-        action: props.action,
+        // Extending a live activation is a second selfActivate: the service moves its end (Graph's
+        // selfExtend asks an admin about an assignment instead).
+        action: 'selfActivate',
         principalId: session.me.id,
         ...targetBody(props.target),
         ...(justification.trim() ? { justification: justification.trim() } : {}),

@@ -46,6 +46,9 @@ const useStyles = makeStyles({
 
 export function Approvals() {
   const inbox = useLoad(() => pim.inbox());
+  // Who asks for what, by approval id (an approval's id is its request's approvalId).
+  const awaiting = useLoad(() => pim.awaitingMe().catch(() => []));
+  const about = (approvalId: string) => awaiting.value?.find((r) => r.approvalId === approvalId);
   // Mounted until the next review; closed by `open` (see MyRoles for why).
   const [open, setOpen] = useState<{ item: InboxItem; seq: number }>();
   const [isOpen, setIsOpen] = useState(false);
@@ -64,6 +67,8 @@ export function Approvals() {
           <TableHeader>
             <TableRow>
               <TableHeaderCell>Request</TableHeaderCell>
+              <TableHeaderCell>Requested by</TableHeaderCell>
+              <TableHeaderCell>Role or group</TableHeaderCell>
               <TableHeaderCell>Type</TableHeaderCell>
               <TableHeaderCell>Stage</TableHeaderCell>
               <TableHeaderCell>Action</TableHeaderCell>
@@ -72,16 +77,19 @@ export function Approvals() {
           <TableBody>
             {inbox.value.length === 0 ? (
               <TableRow>
-                <TableCell colSpan={4}>Nothing waits for your approval.</TableCell>
+                <TableCell colSpan={6}>Nothing waits for your approval.</TableCell>
               </TableRow>
             ) : null}
             {inbox.value.map((item) => {
               const stage = pendingStage(item);
+              const request = about(item.id);
               return (
                 <TableRow key={`${item.kind}:${item.id}`}>
                   <TableCell>
                     <code>{item.id}</code>
                   </TableCell>
+                  <TableCell>{request?.principal?.displayName ?? '-'}</TableCell>
+                  <TableCell>{(request?.roleDefinition ?? request?.group)?.displayName ?? '-'}</TableCell>
                   <TableCell>{item.kind === 'role' ? 'Directory role' : 'Group'}</TableCell>
                   <TableCell>{stage ? `${stage.status} (${stage.reviewResult})` : 'Decided'}</TableCell>
                   <TableCell>
@@ -128,8 +136,7 @@ function DecisionDialog({ open, item, onClose }: { open: boolean; item: InboxIte
   const [done, setDone] = useState<string>();
   const stage = pendingStage(item);
   const names = useNames();
-  // The approval's id is its request's. Approvers who may read requests (admins, readers) see the
-  // request; the API does not show it to approvers who may not (the approval carries no details).
+  // The approval's id is its request's; an approver may read the request they are asked about.
   const request = useLoad(() => pim.request(item.kind, item.id).catch(() => undefined), item.id);
 
   const decide = async (result: 'Approve' | 'Deny') => {
@@ -168,8 +175,8 @@ function DecisionDialog({ open, item, onClose }: { open: boolean; item: InboxIte
             {!request.loading && !request.value ? (
               <MessageBar intent="info">
                 <MessageBarBody>
-                  The request's details (who, what, why) are not shown to you by the service; the notification
-                  you received names them.
+                  The request's details (who, what, why) could not be read; the notification you received
+                  names them.
                 </MessageBarBody>
               </MessageBar>
             ) : null}
