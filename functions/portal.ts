@@ -10,7 +10,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { authSettings, settings } from '../shared/config';
 import { API_PREFIX, apiRoute } from '../shared/http/api-route';
-import { notFound } from '../shared/http/errors';
+import { HttpError, notFound } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { contentSecurityPolicy, NONCE_PLACEHOLDER, newNonce } from './portal-csp';
@@ -98,6 +98,18 @@ async function servePortal(req: HttpRequest): Promise<HttpResponseInit> {
   if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
     throw notFound(`No API resource at '/${path}'.`, 'Request_ResourceNotFound');
   }
+  // The portal's pages are only read; a write to one is a 405, not a page.
+  if (req.method !== 'GET') {
+    throw new HttpError(
+      405,
+      'MethodNotAllowed',
+      `The portal's pages answer GET only, not ${req.method}.`,
+      [],
+      {
+        Allow: 'GET',
+      },
+    );
+  }
   if (path === '' || path === 'index.html') return indexPage();
   const file = await readPortalFile(path);
   if (file) {
@@ -120,9 +132,10 @@ async function servePortal(req: HttpRequest): Promise<HttpResponseInit> {
   return indexPage();
 }
 
+// Every method, so that a write to an unknown API path gets the API's 404 rather than the host's 405.
 app.http('portal', {
   route: '{*path}',
-  methods: ['GET'],
+  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
   authLevel: 'anonymous',
   handler: httpHandler(async (req) => servePortal(req)),
 });

@@ -276,6 +276,7 @@ describe('the portal in a browser', () => {
     await form.getByLabel('Assignment type').selectOption('eligible');
     await form.getByLabel('Role or group').selectOption({ label: 'Role: Global Reader' });
     await form.getByLabel('Person').selectOption({ label: DEMO_USERS.other.displayName });
+    await form.getByLabel(/Ends after/).fill('90'); // time-bound, as eligibility usually is
     await form.getByRole('button', { name: 'Add assignment' }).click();
     const eligible = page.getByRole('table', { name: 'Eligible assignments' });
     const row = eligible.getByRole('row', {
@@ -287,9 +288,11 @@ describe('the portal in a browser', () => {
       'GET',
       `/api/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=${encodeURIComponent(`principalId eq '${DEMO_USERS.other.id}'`)}`,
     );
-    expect(
-      (await readJson(listed)).value.map((e: { roleDefinitionId: string }) => e.roleDefinitionId),
-    ).toContain(ROLE_IDS.globalReader);
+    const schedule = (await readJson(listed)).value.find(
+      (e: { roleDefinitionId: string }) => e.roleDefinitionId === ROLE_IDS.globalReader,
+    );
+    const { startDateTime, expiration } = schedule.scheduleInfo;
+    expect(Date.parse(expiration.endDateTime) - Date.parse(startDateTime)).toBe(90 * 86_400_000);
     await row.getByRole('button', { name: 'Remove' }).click();
     await row.waitFor({ state: 'detached' });
 
@@ -378,6 +381,11 @@ describe('the portal in a browser', () => {
     await page.keyboard.up('Shift');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'My roles', level: 1 }).waitFor();
+    // The roles load after the heading: tab once they are there.
+    await page
+      .getByRole('button', { name: /^Activate / })
+      .first()
+      .waitFor();
 
     await tabTo(/^Activate$/);
     await page.keyboard.press('Enter');

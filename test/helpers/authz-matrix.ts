@@ -75,7 +75,7 @@ export interface MatrixContext {
 }
 
 export interface MatrixRow {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route as registered, without the `api/` prefix of API routes (see `outsideApi`). */
   route: string;
   /** The route is not under api/ (the portal's catch-all): `route` is exactly as registered. */
@@ -644,6 +644,24 @@ export const MATRIX: readonly MatrixRow[] = [
     note: "a path under api/ that no API function serves: the API's 404",
     expect: all(404),
     request: () => ({ path: api('v1.0/noSuchResource') }),
+  },
+  ...(['POST', 'PUT', 'PATCH', 'DELETE'] as const).map(
+    (method): MatrixRow => ({
+      method,
+      route: '{*path}',
+      outsideApi: true,
+      note: "a write to a path under api/ that no API function serves: the API's 404",
+      expect: all(404),
+      request: () => ({ path: api('v1.0/noSuchResource'), body: method === 'DELETE' ? undefined : {} }),
+    }),
+  ),
+  {
+    method: 'POST',
+    route: '{*path}',
+    outsideApi: true,
+    note: 'a write to a portal page: 405',
+    expect: all(405),
+    request: () => ({ path: '/approvals', body: {} }),
   },
 ];
 

@@ -143,6 +143,8 @@ function AddAssignment({ names, onAdded }: { names: Names; onAdded(): Promise<vo
   const [targetKey, setTargetKey] = useState(targets[0]?.key ?? '');
   const [principalId, setPrincipalId] = useState(names.users[0]?.id ?? '');
   const [justification, setJustification] = useState('');
+  // Empty: permanent (if the role's policy allows it); else the number of days it lasts from now.
+  const [days, setDays] = useState('');
   const [error, setError] = useState<unknown>();
   const add = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -157,7 +159,11 @@ function AddAssignment({ names, onAdded }: { names: Names; onAdded(): Promise<vo
           principalId,
           ...targetBody(target),
           ...(justification.trim() ? { justification: justification.trim() } : {}),
-          scheduleInfo: { expiration: { type: 'noExpiration' } },
+          scheduleInfo: {
+            expiration: days.trim()
+              ? { type: 'afterDuration', duration: `P${Number(days.trim())}D` }
+              : { type: 'noExpiration' },
+          },
         },
       });
       await onAdded();
@@ -193,6 +199,15 @@ function AddAssignment({ names, onAdded }: { names: Names; onAdded(): Promise<vo
       </Field>
       <Field label="Justification">
         <Input value={justification} onChange={(_, d) => setJustification(d.value)} />
+      </Field>
+      <Field label="Ends after (days)" hint="Empty: permanent, where the role's settings allow it.">
+        <Input
+          type="number"
+          min={1}
+          max={3650}
+          value={days}
+          onChange={(_, d) => setDays(d.value.replace(/\D/g, ''))}
+        />
       </Field>
       <Button type="submit" appearance="primary">
         Add assignment
