@@ -26,6 +26,15 @@ const BY_CURRENT_USER = "filterByCurrentUser(on='principal')";
 const BY_APPROVER = "filterByCurrentUser(on='approver')";
 const FILTER = (kind: Kind) => (kind === 'role' ? ROLE_REQUEST_FILTER : GROUP_REQUEST_FILTER);
 
+/** A page of Graph's assignment schedule requests of the kind. */
+function requestPage(kind: Kind, description: string) {
+  const graph =
+    kind === 'role'
+      ? 'unifiedRoleAssignmentScheduleRequest'
+      : 'privilegedAccessGroupAssignmentScheduleRequest';
+  return { description, graph, collection: true } as const;
+}
+
 function register(kind: Kind, base: string, name: string) {
   registerOperation({
     method: 'get',
@@ -34,14 +43,7 @@ function register(kind: Kind, base: string, name: string) {
     tags: ['activation'],
     collection: { filter: FILTER(kind), expand: expandable(kind) },
     responses: {
-      200: {
-        description: 'A page of requests',
-        graph:
-          kind === 'role'
-            ? 'unifiedRoleAssignmentScheduleRequest'
-            : 'privilegedAccessGroupAssignmentScheduleRequest',
-        collection: true,
-      },
+      200: requestPage(kind, 'A page of requests'),
       403: 'Not a reader',
     },
   });
@@ -52,14 +54,7 @@ function register(kind: Kind, base: string, name: string) {
     tags: ['activation'],
     collection: { filter: FILTER(kind), expand: expandable(kind) },
     responses: {
-      200: {
-        description: 'A page of requests',
-        graph:
-          kind === 'role'
-            ? 'unifiedRoleAssignmentScheduleRequest'
-            : 'privilegedAccessGroupAssignmentScheduleRequest',
-        collection: true,
-      },
+      200: requestPage(kind, 'A page of requests'),
     },
   });
 
@@ -99,14 +94,7 @@ function registerApproverList(kind: Kind, base: string, name: string) {
     summary: `The ${kind} assignment schedule requests waiting for the caller's approval`,
     tags: ['activation'],
     responses: {
-      200: {
-        description: 'The requests, with who asks, for what, why and for how long',
-        graph:
-          kind === 'role'
-            ? 'unifiedRoleAssignmentScheduleRequest'
-            : 'privilegedAccessGroupAssignmentScheduleRequest',
-        collection: true,
-      },
+      200: requestPage(kind, 'The requests, with who asks, for what, why and for how long'),
     },
   });
   app.http(`${name}AwaitingMe`, {

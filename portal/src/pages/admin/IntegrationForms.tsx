@@ -2,6 +2,7 @@
 // Secrets go to the service once and are never shown again (it seals them at rest).
 import { Button, Checkbox, Field, Input, makeStyles, Select, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
+import { NOTICE_EVENTS } from '../../../../shared/notify/notifier';
 import { api, V1 } from '../../api/client';
 import { ErrorBar } from '../../components/ErrorBar';
 import type { Names } from '../../components/names';
@@ -20,22 +21,8 @@ const useStyles = makeStyles({
   full: { flexBasis: '100%' },
 });
 
-/** The events a subscription may ask for (the service's NOTICE_EVENTS). */
-const EVENTS = [
-  'eligibilityAssigned',
-  'eligibilityRemoved',
-  'assignmentAssigned',
-  'assignmentRemoved',
-  'activationRequested',
-  'approved',
-  'denied',
-  'activated',
-  'expiringSoon',
-  'deactivated',
-  'expired',
-  'revoked',
-  'connectorFailed',
-];
+/** The events a subscription may ask for: the service's own list, so the two cannot drift. */
+const EVENTS = NOTICE_EVENTS;
 
 export function AddConnector({ names, onAdded }: { names: Names; onAdded(): Promise<void> }) {
   const styles = useStyles();
@@ -113,7 +100,7 @@ export function AddSubscription({ onAdded }: { onAdded(): Promise<void> }) {
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState('');
   const [format, setFormat] = useState('json');
-  const [events, setEvents] = useState<string[]>(EVENTS);
+  const [events, setEvents] = useState<string[]>([...EVENTS]);
   const [error, setError] = useState<unknown>();
   const add = async (e: React.FormEvent) => {
     e.preventDefault();
