@@ -271,6 +271,17 @@ describe('the portal in a browser', () => {
   it('lets an admin add and remove an assignment, a connector and a subscription, filter the audit log and export it as CSV', async () => {
     const page = await newPage();
     await signIn(page, MEGAN);
+    // A new group, to bring under PIM.
+    await page.getByRole('link', { name: 'Roles and groups', exact: true }).click();
+    const newGroup = page.getByRole('form', { name: 'Add a group' });
+    await newGroup.getByLabel(/Group name/).fill('SOC tier 2');
+    await newGroup.getByRole('button', { name: 'Add group' }).click();
+    await page
+      .getByRole('table', { name: 'Groups' })
+      .getByRole('row', { name: /SOC tier 2/ })
+      .waitFor();
+    const groups = await readJson(await seeds.call('megan', 'GET', '/api/v1.0/groups'));
+    expect(groups.value.map((g: { displayName: string }) => g.displayName)).toContain('SOC tier 2');
     await page.getByRole('link', { name: 'Assignments', exact: true }).click();
     const form = page.getByRole('form', { name: 'Add an assignment' });
     await form.getByLabel('Assignment type').selectOption('eligible');

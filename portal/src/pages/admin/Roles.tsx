@@ -1,6 +1,11 @@
-// Roles and groups: the directory roles (built-in and custom) and the privileged groups PIM manages.
+// Roles and groups: the directory roles (built-in and custom) and the privileged groups PIM manages;
+// admins add a group here (POST /groups), to make it eligible or to bring it under PIM.
 import {
   Badge,
+  Button,
+  Checkbox,
+  Field,
+  Input,
   makeStyles,
   Spinner,
   Table,
@@ -12,12 +17,15 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
+import { useState } from 'react';
+import { api, V1 } from '../../api/client';
 import { ErrorBar } from '../../components/ErrorBar';
 import { useNames } from '../../components/names';
 import { Page } from '../../components/Page';
 
 const useStyles = makeStyles({
   section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  form: { display: 'flex', flexWrap: 'wrap', alignItems: 'end', gap: tokens.spacingHorizontalM },
 });
 
 export function AdminRoles() {
@@ -66,6 +74,7 @@ export function AdminRoles() {
             <Text as="h2" size={500} weight="semibold" id="groups-heading">
               Groups
             </Text>
+            <NewGroup onAdded={names.reload} />
             <Table aria-labelledby="groups-heading" size="small">
               <TableHeader>
                 <TableRow>
@@ -88,5 +97,53 @@ export function AdminRoles() {
         </>
       )}
     </Page>
+  );
+}
+
+function NewGroup({ onAdded }: { onAdded(): Promise<void> }) {
+  const styles = useStyles();
+  const [displayName, setDisplayName] = useState('');
+  const [description, setDescription] = useState('');
+  const [roleAssignable, setRoleAssignable] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const add = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await api(`${V1}/groups`, {
+        method: 'POST',
+        body: {
+          displayName: displayName.trim(),
+          ...(description.trim() ? { description: description.trim() } : {}),
+          isAssignableToRole: roleAssignable,
+        },
+      });
+      setDisplayName('');
+      setDescription('');
+      await onAdded();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form className={styles.form} onSubmit={(e) => void add(e)} aria-label="Add a group">
+      <Field label="Group name" required>
+        <Input value={displayName} onChange={(_, d) => setDisplayName(d.value)} />
+      </Field>
+      <Field label="Description">
+        <Input value={description} onChange={(_, d) => setDescription(d.value)} />
+      </Field>
+      <Checkbox
+        label="Role-assignable (can be made eligible for roles)"
+        checked={roleAssignable}
+        onChange={(_, d) => setRoleAssignable(d.checked === true)}
+      />
+      <Button type="submit" appearance="primary" disabled={!displayName.trim()}>
+        Add group
+      </Button>
+      <div style={{ flexBasis: '100%' }}>
+        <ErrorBar error={error} />
+      </div>
+    </form>
   );
 }
