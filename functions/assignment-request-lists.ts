@@ -26,13 +26,13 @@ const BY_CURRENT_USER = "filterByCurrentUser(on='principal')";
 const BY_APPROVER = "filterByCurrentUser(on='approver')";
 const FILTER = (kind: Kind) => (kind === 'role' ? ROLE_REQUEST_FILTER : GROUP_REQUEST_FILTER);
 
+/** Graph's type of the kind's assignment schedule requests. */
+const requestType = (kind: Kind) =>
+  kind === 'role' ? 'unifiedRoleAssignmentScheduleRequest' : 'privilegedAccessGroupAssignmentScheduleRequest';
+
 /** A page of Graph's assignment schedule requests of the kind. */
 function requestPage(kind: Kind, description: string) {
-  const graph =
-    kind === 'role'
-      ? 'unifiedRoleAssignmentScheduleRequest'
-      : 'privilegedAccessGroupAssignmentScheduleRequest';
-  return { description, graph, collection: true } as const;
+  return { description, graph: requestType(kind), collection: true } as const;
 }
 
 function register(kind: Kind, base: string, name: string) {
@@ -63,7 +63,11 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, FILTER(kind), { expand: expandable(kind), countable: true });
+      const q = listQuery(req, FILTER(kind), {
+        expand: expandable(kind),
+        countable: true,
+        graphType: requestType(kind),
+      });
       const principalId = keyedEq(q.filter, ['principalId']).principalId;
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       if (principalId !== callerId && !(await services().access.canRead(callerId ?? '', now())))
@@ -78,7 +82,11 @@ function register(kind: Kind, base: string, name: string) {
     methods: ['GET'],
     handler: httpHandler(async (req, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, FILTER(kind), { expand: expandable(kind), countable: true });
+      const q = listQuery(req, FILTER(kind), {
+        expand: expandable(kind),
+        countable: true,
+        graphType: requestType(kind),
+      });
       const callerId = ctx.actor.kind === 'user' ? ctx.actor.id : '';
       const list = (page: PageRequest) => services().activationReads.requests(ctx, kind, callerId, page);
       return expandedCollection(req, ctx, q, list, (r) => requestShape(kind, r));

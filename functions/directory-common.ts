@@ -16,6 +16,7 @@ import {
 } from '../shared/http/odata';
 import { pickSelected, selectedNames } from '../shared/http/select-entity';
 import { readJsonBody } from '../shared/http/validation';
+import { type GraphTypeName, graphPropertyNames } from '../shared/openapi/graph-schemas';
 import { type OperationContext, services, userContext } from '../shared/services';
 import { appErrorToHttp } from '../shared/services/error-mapping';
 import type { Page, PageRequest } from '../shared/storage/paging';
@@ -63,10 +64,6 @@ export interface ListQuery extends CollectionQuery<string> {
   count: boolean;
 }
 
-/**
- * `$top`, `$skiptoken` (wrapping the storage continuation), `$select`, with `filter` `$filter`, and
- * with `expandable` `$expand`.
- */
 export interface ListOptions {
   /** What `$expand` may name (functions/expand.ts). */
   expand?: readonly Expandable[];
@@ -74,8 +71,14 @@ export interface ListOptions {
   naturalOrder?: string;
   /** `$count=true` is answered (the list goes through expandedCollection). */
   countable?: boolean;
+  /** The items' Graph type: `$select` may name only its properties, even on an empty page. */
+  graphType?: GraphTypeName;
 }
 
+/**
+ * `$top`, `$skiptoken` (wrapping the storage continuation), `$select`, and as the options say
+ * `$filter`, `$expand`, `$count` and `$orderby`.
+ */
 export function listQuery(req: HttpRequest, filter?: FilterFields, options: ListOptions = {}): ListQuery {
   const expandable = options.expand ?? [];
   const naturalOrder = options.naturalOrder;
@@ -92,6 +95,7 @@ export function listQuery(req: HttpRequest, filter?: FilterFields, options: List
   if (naturalOrder) requireNaturalOrder(req, naturalOrder);
   const expand = expandOf(req, expandable);
   const select = selectedNames(req);
+  if (select && options.graphType) requireGraphProperties(select, options.graphType);
   return {
     ...q,
     page: { top: q.top, continuationToken: q.continuation },
@@ -113,6 +117,16 @@ function requireNaturalOrder(req: HttpRequest, natural: string): void {
   throw badRequest(`$orderby: this list comes ordered by '${natural}' only.`, [
     { target: '$orderby', message: raw.slice(0, 64) },
   ]);
+}
+
+/** Each `$select` name is a property of the Graph type (the same 400 as for an item that lacks it). */
+function requireGraphProperties(select: readonly string[], type: GraphTypeName): void {
+  const known = new Set(graphPropertyNames(type));
+  const missing = select.find((n) => !known.has(n));
+  if (missing !== undefined)
+    throw badRequest(`Could not find a property named '${missing}' on type 'microsoft.graph.${type}'.`, [
+      { target: '$select', message: missing },
+    ]);
 }
 
 /** `$count=true|false`; anything else is a 400. */

@@ -84,7 +84,7 @@ app.http('groups', {
       const created = await services().groups.create(ctx, await readRawBody(req));
       return json(201, toGraphGroup(created.value), created.etag ? { ETag: created.etag } : {});
     }
-    const q = listQuery(req, undefined, { countable: true });
+    const q = listQuery(req, undefined, { countable: true, graphType: 'group' });
     return expandedCollection(req, ctx, q, (page) => services().groups.list(ctx, page), toGraphGroup);
   }),
 });

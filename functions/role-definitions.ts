@@ -81,7 +81,7 @@ app.http('roleDefinitions', {
       const created = await services().roleDefinitions.create(ctx, body);
       return json(201, toGraphRoleDefinition(created.value), etagHeader(created.etag));
     }
-    const q = listQuery(req, undefined, { countable: true });
+    const q = listQuery(req, undefined, { countable: true, graphType: 'unifiedRoleDefinition' });
     return expandedCollection(
       req,
       ctx,

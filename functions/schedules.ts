@@ -129,7 +129,14 @@ function requests(kind: Kind, route: string, name: string) {
             : await s.requests.submitGroupRequest(ctx, 'eligibility', body);
         return json(201, shape(record));
       }
-      const q = listQuery(req, REQUEST_FILTER(kind), { expand: expandable(kind), countable: true });
+      const q = listQuery(req, REQUEST_FILTER(kind), {
+        expand: expandable(kind),
+        countable: true,
+        graphType:
+          kind === 'role'
+            ? 'unifiedRoleEligibilityScheduleRequest'
+            : 'privilegedAccessGroupEligibilityScheduleRequest',
+      });
       const query = scheduleQuery(kind, q.filter);
       const list = (page: PageRequest) => s.schedules.listRequests(ctx, kind, 'eligibility', query, page);
       return expandedCollection(req, ctx, q, list, shape);
@@ -214,7 +221,11 @@ function scheduleList(
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, SCHEDULE_FILTER(kind), { expand: expandable(kind), countable: true });
+      const q = listQuery(req, SCHEDULE_FILTER(kind), {
+        expand: expandable(kind),
+        countable: true,
+        graphType: scheduleType(kind, level, instances),
+      });
       const query = { ...scheduleQuery(kind, q.filter), instances };
       const list = (page: PageRequest) => services().schedules.listSchedules(ctx, kind, level, query, page);
       return expandedCollection(req, ctx, q, list, shape);
@@ -241,7 +252,11 @@ function scheduleList(
     methods: ['GET'],
     handler: httpHandler(async (req: HttpRequest, _context, info) => {
       const ctx = await operationContext(req, info);
-      const q = listQuery(req, SCHEDULE_FILTER(kind), { expand: expandable(kind), countable: true });
+      const q = listQuery(req, SCHEDULE_FILTER(kind), {
+        expand: expandable(kind),
+        countable: true,
+        graphType: scheduleType(kind, level, instances),
+      });
       const own = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
       const query = { ...scheduleQuery(kind, q.filter), principalId: own, instances };
       const list = (page: PageRequest) => services().schedules.listSchedules(ctx, kind, level, query, page);

@@ -45,7 +45,7 @@ app.http('users', {
     const ctx = await operationContext(req, info);
     if (req.method === 'POST')
       return json(201, toGraphUser(await services().users.create(ctx, await readRawBody(req))));
-    const q = listQuery(req, undefined, { countable: true });
+    const q = listQuery(req, undefined, { countable: true, graphType: 'user' });
     return expandedCollection(req, ctx, q, (page) => services().users.list(ctx, page), toGraphUser);
   }),
 });

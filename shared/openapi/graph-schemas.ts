@@ -25,6 +25,11 @@ export function graphRef(type: GraphTypeName): JsonObject {
   return { $ref: `#/components/schemas/${graphSchemaName(type)}` };
 }
 
+/** The property names Graph gives the type (structural and navigation). */
+export function graphPropertyNames(type: GraphTypeName): string[] {
+  return Object.keys(types[type]?.props ?? {});
+}
+
 /** `{value: [...], @odata.nextLink?, @odata.count?}` of one Graph type. */
 export function graphCollection(type: GraphTypeName): JsonObject {
   return {

@@ -77,6 +77,21 @@ describe('OData options on the PIM lists', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain("'shoeSize'");
     expect((await get('alex', `/api/v1.0/groups/${DEMO_GROUP_ID}?$select=a/b`)).status).toBe(400);
+    // On a list, a name the Graph type lacks is a 400 even when the page is empty.
+    const none = `${ROLE}/roleAssignmentScheduleRequests/filterByCurrentUser(on='approver')`;
+    const empty = await get(
+      'megan',
+      `${ROLE}/roleEligibilityScheduleInstances?$filter=${encodeURIComponent("principalId eq '00000000-0000-0000-0000-000000000000'")}&$select=shoeSize`,
+    );
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.message).toContain('unifiedRoleEligibilityScheduleInstance');
+    const fine = await get(
+      'megan',
+      `${ROLE}/roleEligibilityScheduleInstances?$filter=${encodeURIComponent("principalId eq '00000000-0000-0000-0000-000000000000'")}&$select=startDateTime`,
+    );
+    expect(fine.status).toBe(200);
+    expect(fine.body.value).toEqual([]);
+    expect((await get('adele', `${none}?$top=1`)).status).toBe(200);
   });
 
   it('takes $orderby where it names the order the list has (audit rows, newest first)', async () => {
