@@ -76,15 +76,7 @@ export function AddConnector({ names, onAdded }: { names: Names; onAdded(): Prom
       <Field label="Webhook URL" required>
         <Input type="url" value={url} onChange={(_, d) => setUrl(d.value)} required />
       </Field>
-      <Field label="Signing secret (16+ characters)" required>
-        <Input
-          type="password"
-          value={secret}
-          onChange={(_, d) => setSecret(d.value)}
-          minLength={16}
-          required
-        />
-      </Field>
+      <SigningSecretField value={secret} onChange={setSecret} />
       <Button type="submit" appearance="primary">
         Add connector
       </Button>
@@ -119,15 +111,7 @@ export function AddSubscription({ onAdded }: { onAdded(): Promise<void> }) {
       <Field label="URL" required>
         <Input type="url" value={url} onChange={(_, d) => setUrl(d.value)} required />
       </Field>
-      <Field label="Signing secret (16+ characters)" required>
-        <Input
-          type="password"
-          value={secret}
-          onChange={(_, d) => setSecret(d.value)}
-          minLength={16}
-          required
-        />
-      </Field>
+      <SigningSecretField value={secret} onChange={setSecret} />
       <Field label="Format">
         <Select value={format} onChange={(_, d) => setFormat(d.value)}>
           <option value="json">JSON</option>
@@ -155,5 +139,14 @@ export function AddSubscription({ onAdded }: { onAdded(): Promise<void> }) {
         <ErrorBar error={error} />
       </div>
     </form>
+  );
+}
+
+/** The shared secret a connector or subscription signs its calls with (sent once, never shown again). */
+function SigningSecretField({ value, onChange }: { value: string; onChange(value: string): void }) {
+  return (
+    <Field label="Signing secret (16+ characters)" required>
+      <Input type="password" value={value} onChange={(_, d) => onChange(d.value)} minLength={16} required />
+    </Field>
   );
 }
