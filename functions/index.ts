@@ -21,6 +21,8 @@ import './approval-webhook';
 import './notification-subscriptions';
 import './grant-connectors';
 import './eligibility-notices';
+import './access-reviews';
+import './access-review-links';
 import './test-hooks';
 // Last: its catch-all route serves the portal (and the API's 404 for unknown paths under api/).
 import './portal';

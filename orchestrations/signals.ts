@@ -12,6 +12,12 @@ import * as df from 'durable-functions';
 import type { OutboxSignal } from '../shared/audit/outbox';
 import { ACTIVATION_ORCHESTRATOR, ActivationEvent } from '../shared/domain/activation-contract';
 import { type Services, services } from '../shared/services';
+import {
+  REVIEW_APPLY_ORCHESTRATOR,
+  REVIEW_ORCHESTRATOR,
+  REVIEW_STOP_EVENT,
+  type ReviewSignal,
+} from '../shared/services/access-reviews';
 import type { ActivationSignal } from '../shared/services/activation-events';
 import { tellConnectors } from './connectors';
 import { startNotices } from './notifications';
@@ -37,7 +43,11 @@ async function deliver(
   redelivery: boolean,
 ): Promise<void> {
   const byRequest = new Map<string, ActivationSignal[]>();
-  for (const signal of signals as readonly ActivationSignal[]) {
+  for (const signal of signals as readonly (ActivationSignal | ReviewSignal)[]) {
+    if (isReviewSignal(signal)) {
+      await deliverReview(client, signal);
+      continue;
+    }
     const key = requestOf(signal);
     byRequest.set(key, [...(byRequest.get(key) ?? []), signal]);
   }
@@ -79,6 +89,35 @@ async function deliverOne(
     case 'connectors':
       await tellConnectors(client, signal.call);
       return;
+  }
+}
+
+const REVIEW_KINDS: readonly string[] = ['startReview', 'stopReview', 'applyReview'];
+
+function isReviewSignal(signal: ActivationSignal | ReviewSignal): signal is ReviewSignal {
+  return REVIEW_KINDS.includes(signal.kind);
+}
+
+/** Access reviews: start an instance's orchestration, tell it to stop, or start applying its decisions. */
+async function deliverReview(client: DurableClient, signal: ReviewSignal): Promise<void> {
+  switch (signal.kind) {
+    case 'startReview':
+      return startOnce(client, REVIEW_ORCHESTRATOR, `review-${signal.input.instanceId}`, signal.input);
+    case 'stopReview':
+      await client
+        .raiseEvent(`review-${signal.instanceId}`, REVIEW_STOP_EVENT, { at: signal.at })
+        .catch((err: unknown) => {
+          // Finished (nothing left to stop) or never started (deleted before its start): delivered.
+          if (isNotFound(err) || (err instanceof Error && /410|not running|completed/i.test(err.message)))
+            return;
+          throw err;
+        });
+      return;
+    case 'applyReview':
+      return startOnce(client, REVIEW_APPLY_ORCHESTRATOR, `review-apply-${signal.instanceId}`, {
+        definitionId: signal.definitionId,
+        instanceId: signal.instanceId,
+      });
   }
 }
 

@@ -268,6 +268,8 @@ export class AuditOutbox {
       return { published: true, etags };
     } catch (err) {
       this.options.onPublishError?.(err);
+      // Retried in the background a few times (e.g. no signal sink yet at startup), then swept.
+      this.retryLater(pending);
       return { published: false, etags };
     } finally {
       this.inFlight--;

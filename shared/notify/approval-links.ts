@@ -29,7 +29,8 @@ export class LinkError extends Error {
   }
 }
 
-function key(): Uint8Array {
+/** The HS256 key of every signed link (approval and review links). */
+export function linkKey(): Uint8Array {
   const value = settings().APPROVAL_LINK_KEY?.trim() ?? '';
   const bytes = Buffer.from(value, 'base64');
   if (bytes.length < 32) {
@@ -40,7 +41,7 @@ function key(): Uint8Array {
 
 export function linksConfigured(): boolean {
   try {
-    key();
+    linkKey();
     return true;
   } catch {
     return false;
@@ -62,7 +63,7 @@ export async function mintLinkToken(
     .setJti(randomUUID())
     .setIssuedAt(Math.floor(now.getTime() / 1000))
     .setExpirationTime(Math.floor(exp / 1000))
-    .sign(key());
+    .sign(linkKey());
 }
 
 const Payload = z.object({
@@ -78,7 +79,7 @@ const Payload = z.object({
 export async function verifyLinkToken(token: string, now: Date): Promise<ApprovalLinkClaims> {
   if (token.length > 2048) throw new LinkError('invalid');
   try {
-    const { payload } = await jwtVerify(token, key(), {
+    const { payload } = await jwtVerify(token, linkKey(), {
       algorithms: ['HS256'],
       issuer: ISSUER,
       audience: AUDIENCE,

@@ -66,6 +66,8 @@ function propertySchema(type: string, nullable: boolean): JsonObject {
       return orNull({ type: 'string' }, nullable);
     case 'Edm.DateTimeOffset':
       return orNull({ type: 'string', format: 'date-time' }, nullable);
+    case 'Edm.Date':
+      return orNull({ type: 'string', format: 'date' }, nullable);
     case 'Edm.Boolean':
       return orNull({ type: 'boolean' }, nullable);
     case 'Edm.Int32':

@@ -8,6 +8,7 @@
 //   - Megan: active permanent Privileged Role Administrator
 //   - group "Search and Purge PIM" (role-assignable) holding Search and Purge (active, permanent, '/');
 //     Alex eligible as member; member activation requires MFA, justification and a ticket
+//   - a quarterly access review of Security Reader eligibility, Adele reviewing
 import { DEMO_USERS } from '../auth/demo-users';
 import { ApprovalRule, findRule, type PolicyTarget, RuleId } from '../domain/policy';
 import { BuiltInRoleId } from '../domain/roles';
@@ -152,7 +153,36 @@ export async function loadDemoData(s: Services): Promise<DemoDataResult> {
       'Purge malicious mail when an investigation needs it',
     ),
   );
+  count(await ensureDemoReview(s, ctx));
   return { changes };
+}
+
+export const DEMO_REVIEW_NAME = 'Security Reader eligibility (quarterly)';
+
+/**
+ * The seeds' "access reviews to ensure that users still need roles": Adele reviews Security Reader
+ * eligibility every quarter; what she denies is removed at the end; what nobody decides stays.
+ */
+async function ensureDemoReview(s: Services, ctx: OperationContext): Promise<boolean> {
+  const existing = await s.stores.reviews.definitions();
+  if (existing.some((d) => d.value.displayName === DEMO_REVIEW_NAME)) return false;
+  await s.reviews.createDefinition(ctx, {
+    displayName: DEMO_REVIEW_NAME,
+    descriptionForReviewers: 'Does each person still need to be able to activate Security Reader?',
+    scope: {
+      '@odata.type': '#microsoft.graph.accessReviewQueryScope',
+      query: `/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal&$filter=(isof(principal,'microsoft.graph.user') and roleDefinitionId eq '${BuiltInRoleId.securityReader}')`,
+      queryType: 'MicrosoftGraph',
+    },
+    reviewers: [{ query: `/users/${DEMO_USERS.adele.id}`, queryType: 'MicrosoftGraph' }],
+    settings: {
+      instanceDurationInDays: 14,
+      recommendationsEnabled: true,
+      autoApplyDecisionsEnabled: true,
+      recurrence: { pattern: { type: 'absoluteMonthly', interval: 3 }, range: { type: 'noEnd' } },
+    },
+  });
+  return true;
 }
 
 /** adminAssign a permanent schedule unless the principal already has one for the target. */

@@ -11,6 +11,7 @@ import { notifyTables } from '../notify/tables';
 import { tableClient } from '../storage/connection';
 import { ensureTable } from '../storage/tables';
 import { AccessService } from './access';
+import { AccessReviewService } from './access-reviews';
 import { ActivationService } from './activation';
 import { ActivationReads } from './activation-reads';
 import { ActivationRules } from './activation-rules';
@@ -35,6 +36,8 @@ export interface Services {
   schedules: ScheduleQueryService;
   policies: PolicyService;
   auditLog: AuditLogService;
+  /** Access reviews: definitions, instances, decisions, and the review orchestration's steps. */
+  reviews: AccessReviewService;
   /** Activation: self-service requests, MFA, approvals, deactivation, and the orchestration's deadlines. */
   activation: ActivationService;
   /** Reads of activations and approvals. */
@@ -65,16 +68,18 @@ export function createServices(options: ServiceOptions = {}): Services {
   const schedules = new ScheduleQueryService(deps);
   const policies = new PolicyService(deps, ensureBuiltIn);
   const names = new DisplayNames(stores);
+  const groups = new GroupService(deps);
   return {
     stores,
     access,
     users: new UserService(deps),
     roleDefinitions,
-    groups: new GroupService(deps),
+    groups,
     requests,
     schedules,
     policies,
     auditLog: new AuditLogService(deps),
+    reviews: new AccessReviewService(deps, requests, groups),
     activation: new ActivationService(deps, new ActivationRules(deps, policies), names, requests),
     activationReads: new ActivationReads(deps, schedules),
     names,
@@ -95,6 +100,7 @@ async function prepareTables(stores: Stores): Promise<void> {
       stores.roleManagement.table,
       stores.index.table,
       stores.users.table,
+      stores.reviews.table,
       tableClient(TOTP_TABLE),
       ...notifyTables(),
     ].map((t) => ensureTable(t)),

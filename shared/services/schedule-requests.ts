@@ -131,10 +131,43 @@ export class ScheduleRequestService {
     return this.submit(ctx, level, parseInput(GroupScheduleRequestInput, body));
   }
 
+  /**
+   * An access review's removal of a denied assignment, as an admin's adminRemove under the review's
+   * name. Its request id is the decision item's, so a re-run after a crash can tell its own removal
+   * (the request row exists) from an assignment someone else removed.
+   */
+  removeForReview(
+    ctx: OperationContext,
+    level: ScheduleLevel,
+    target: Target,
+    principalId: string,
+    requestId: string,
+    justification: string,
+  ): Promise<ScheduleRequestRecord> {
+    const input =
+      target.kind === 'role'
+        ? parseInput(RoleScheduleRequestInput, {
+            action: 'adminRemove',
+            principalId,
+            roleDefinitionId: target.roleDefinitionId,
+            directoryScopeId: target.directoryScopeId,
+            justification,
+          })
+        : parseInput(GroupScheduleRequestInput, {
+            action: 'adminRemove',
+            principalId,
+            groupId: target.groupId,
+            accessId: target.accessId,
+            justification,
+          });
+    return this.submit(ctx, level, input, requestId);
+  }
+
   private async submit(
     ctx: OperationContext,
     level: ScheduleLevel,
     input: ScheduleRequestInput,
+    fixedRequestId?: string,
   ): Promise<ScheduleRequestRecord> {
     if (isRenewalAction(input.action)) return this.requestRenewal(ctx, level, input, input.action);
     if (!isAdminAction(input.action)) {
@@ -164,7 +197,7 @@ export class ScheduleRequestService {
       const mine = (
         await this.deps.stores.roleManagement.schedules(resource, level, { principalId: input.principalId })
       ).filter((s) => sameTarget(s.value.target, target));
-      const requestId = randomUUID();
+      const requestId = fixedRequestId ?? randomUUID();
       const plan = await this.plan(ctx, level, input, target, mine, policy, requestId, now);
       const record = this.record(ctx, level, input, target, plan.schedule, plan.window, requestId, now);
       if (input.isValidationOnly) return record;

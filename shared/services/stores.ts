@@ -2,6 +2,7 @@
 import { AuditRepository } from '../audit/audit-repository';
 import { AuditOutbox, type CrashPoint, type Projector } from '../audit/outbox';
 import { faultPoint } from '../fault';
+import { AccessReviewStore } from '../storage/access-review-store';
 import { ActivationIndex } from '../storage/activation-index';
 import { PrincipalStore } from '../storage/principal-store';
 import { RoleManagementIndex } from '../storage/role-management-index';
@@ -20,6 +21,8 @@ export interface Stores {
   principals: PrincipalStore;
   /** Activations by id, by role or group, and by approver (derived from principals' partitions). */
   activations: ActivationIndex;
+  /** Access review definitions, instances and decision items (one partition). */
+  reviews: AccessReviewStore;
 }
 
 export interface StoreOptions {
@@ -53,5 +56,6 @@ export function createStores(options: StoreOptions = {}): Stores {
     index,
     principals,
     activations,
+    reviews: new AccessReviewStore(appTable(TableName.accessReviews), outbox),
   };
 }

@@ -10,6 +10,7 @@ export const TableName = {
   roleManagementIndex: 'RoleManagementIndex',
   auditLogs: 'AuditLogs',
   auditOutbox: 'AuditOutbox',
+  accessReviews: 'AccessReviews',
 } as const;
 export type TableBaseName = (typeof TableName)[keyof typeof TableName];
 
