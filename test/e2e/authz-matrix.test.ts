@@ -148,6 +148,23 @@ async function approvalOf(kind: 'role' | 'group', requestId: string) {
   return { id: approval.id as string, stepId: approval.stages[0].id as string };
 }
 
+/** The demo data's running review (Adele reviews Security Reader eligibility) and Alex's item in it. */
+async function demoReview(): Promise<Fixture['review']> {
+  const defs = `${V1}/identityGovernance/accessReviews/definitions`;
+  return eventually(async () => {
+    const demo = ok(await asMegan('GET', defs), 200, 'reviews').body.value[0];
+    const instance = ok(await asMegan('GET', `${defs}/${demo.id}/instances`), 200, 'instances').body.value[0];
+    if (instance?.status !== 'InProgress') return undefined;
+    const items = ok(
+      await asMegan('GET', `${defs}/${demo.id}/instances/${instance.id}/decisions`),
+      200,
+      'items',
+    ).body.value;
+    const item = items.find((x: { principal: { id: string } }) => x.principal.id === alexId);
+    return item ? { definitionId: demo.id, instanceId: instance.id, decisionId: item.id } : undefined;
+  }, 30_000);
+}
+
 async function buildFixture(): Promise<{ fx: Fixture; mfaTargets: Record<'role' | 'group', Target> }> {
   const [eligibleRole, cancelRole, approvalRole, mfaRole] = await Promise.all(
     ['Matrix Activation', 'Matrix Cancel', 'Matrix Approval', 'Matrix MFA'].map(newRole),
@@ -188,6 +205,7 @@ async function buildFixture(): Promise<{ fx: Fixture; mfaTargets: Record<'role' 
     activate(targets.groupCancel, 'PendingApproval'),
   ]);
   const audit = ok(await asMegan('GET', `${V1}/auditLogs/directoryAudits?$top=1`), 200, 'audit').body;
+  const review = await demoReview();
   return {
     fx: {
       eligibleRole,
@@ -201,6 +219,7 @@ async function buildFixture(): Promise<{ fx: Fixture; mfaTargets: Record<'role' 
       roleApproval: await approvalOf('role', roleApprovalRequest),
       groupApproval: await approvalOf('group', groupApprovalRequest),
       auditId: audit.value[0].id,
+      review,
     },
     mfaTargets: { role: targets.mfa, group: targets.groupMfa },
   };

@@ -55,6 +55,8 @@ export interface Fixture {
   groupPendingMfa?: string;
   /** One audit row id. */
   auditId: string;
+  /** The demo's running access review (Adele reviews), and Alex's item in it. */
+  review: { definitionId: string; instanceId: string; decisionId: string };
 }
 
 export interface CellRequest {
@@ -378,6 +380,122 @@ function notificationRows(): MatrixRow[] {
   ];
 }
 
+function accessReviewRows(): MatrixRow[] {
+  const DEFS = 'v1.0/identityGovernance/accessReviews/definitions';
+  const BY_REVIEWER = "filterByCurrentUser(on='reviewer')";
+  const DEF = `${DEFS}/{definitionId}`;
+  const INST = `${DEF}/instances/{instanceId}`;
+  const def = (ctx: MatrixContext) => `${DEFS}/${ctx.fx.review.definitionId}`;
+  const inst = (ctx: MatrixContext) => `${def(ctx)}/instances/${ctx.fx.review.instanceId}`;
+  /** Admins and readers see every review; its reviewer (Adele) hers; to others it does not exist. */
+  const reviewVisible = (status: number): Statuses => ({
+    ...readers(status),
+    approver: status,
+    requester: 404,
+    other: 404,
+  });
+  const row = (
+    method: MatrixRow['method'],
+    route: string,
+    expect: Statuses,
+    path: (ctx: MatrixContext) => string,
+    note?: string,
+    body?: unknown,
+  ): MatrixRow => ({ method, route, note, expect, request: (ctx) => ({ path: api(path(ctx)), body }) });
+  const oneTime = {
+    displayName: 'Matrix review',
+    scope: {
+      query: `/roleManagement/directory/roleEligibilityScheduleInstances?$filter=(roleDefinitionId eq '${BuiltInRoleId.securityReader}')`,
+      queryType: 'MicrosoftGraph',
+    },
+    reviewers: [{ query: `/users/${DEMO_USERS.megan.id}`, queryType: 'MicrosoftGraph' }],
+    settings: { instanceDurationInDays: 1 },
+  };
+  return [
+    get(DEFS, readers(200)),
+    row('POST', DEFS, adminOnly(201), () => DEFS, 'a one-time review', oneTime),
+    get(`${DEFS}/${BY_REVIEWER}`, signedIn(200), 'the ones I review in'),
+    row('GET', DEF, reviewVisible(200), def, 'the demo review'),
+    row('PUT', DEF, adminOnly(200), def, 'the demo review', { descriptionForAdmins: 'matrix' }),
+    row('PATCH', DEF, adminOnly(200), def, 'the demo review', { descriptionForAdmins: 'matrix' }),
+    row('DELETE', DEF, adminOnly(404), () => `${DEFS}/${randomUUID()}`, 'an unknown id'),
+    row('GET', `${DEF}/instances`, reviewVisible(200), (ctx) => `${def(ctx)}/instances`),
+    row(
+      'GET',
+      `${DEF}/instances/${BY_REVIEWER}`,
+      signedIn(200),
+      (ctx) => `${def(ctx)}/instances/${BY_REVIEWER}`,
+    ),
+    row('GET', INST, reviewVisible(200), inst, 'the running instance'),
+    row('GET', `${INST}/decisions`, adminOnly(200), (ctx) => `${inst(ctx)}/decisions`, 'every item'),
+    row(
+      'GET',
+      `${INST}/decisions/${BY_REVIEWER}`,
+      signedIn(200),
+      (ctx) => `${inst(ctx)}/decisions/${BY_REVIEWER}`,
+    ),
+    row(
+      'GET',
+      `${INST}/decisions/{decisionId}`,
+      { ...signedIn(404), approver: 200, admin: 200 },
+      (ctx) => `${inst(ctx)}/decisions/${ctx.fx.review.decisionId}`,
+      "Alex's item: its reviewer and admins",
+    ),
+    row(
+      'PATCH',
+      `${INST}/decisions/{decisionId}`,
+      { ...signedIn(403), approver: 204 },
+      (ctx) => `${inst(ctx)}/decisions/${ctx.fx.review.decisionId}`,
+      "Alex's item: only its reviewer decides (not Alex)",
+      { decision: 'DontKnow', justification: 'matrix' },
+    ),
+    row(
+      'POST',
+      `${INST}/batchRecordDecisions`,
+      { ...signedIn(404), approver: 204 },
+      (ctx) => `${inst(ctx)}/batchRecordDecisions`,
+      'the items I review (none: 404)',
+      { decision: 'DontKnow', justification: 'matrix' },
+    ),
+    row(
+      'POST',
+      `${INST}/resetDecisions`,
+      { ...signedIn(403), approver: 204, admin: 204 },
+      (ctx) => `${inst(ctx)}/resetDecisions`,
+      'reviewers reset theirs, admins all',
+    ),
+    row(
+      'POST',
+      `${INST}/stop`,
+      adminOnly(404),
+      (ctx) => `${def(ctx)}/instances/${randomUUID()}/stop`,
+      'an unknown instance',
+    ),
+    row(
+      'POST',
+      `${INST}/applyDecisions`,
+      adminOnly(404),
+      (ctx) => `${def(ctx)}/instances/${randomUUID()}/applyDecisions`,
+      'an unknown instance',
+    ),
+    // The link's token is the reviewer's credential for one instance; a caller's own token adds nothing.
+    row(
+      'GET',
+      'v1.0/accessReviewLinks/{token}',
+      all(401),
+      () => 'v1.0/accessReviewLinks/not-a-link',
+      'not a link of ours',
+    ),
+    row(
+      'POST',
+      'v1.0/accessReviewLinks/{token}',
+      all(401),
+      () => 'v1.0/accessReviewLinks/not-a-link',
+      'not a link of ours',
+    ),
+  ];
+}
+
 export const MATRIX: readonly MatrixRow[] = [
   get('health', all(200)),
   get('openapi.json', all(200)),
@@ -608,6 +726,7 @@ export const MATRIX: readonly MatrixRow[] = [
 
   // Notifications, approvals from outside the portal, grant connectors
   ...notificationRows(),
+  ...accessReviewRows(),
 
   // Audit
   get('v1.0/auditLogs/directoryAudits', readers(200)),
