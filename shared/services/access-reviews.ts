@@ -33,6 +33,7 @@ import {
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import { builtInRole } from '../domain/roles';
 import { isCurrentOrFuture, type ScheduleLevel, type ScheduleRecord, type Target } from '../domain/schedules';
+import { faultPoint } from '../fault';
 import { mailReviewer } from '../notify/review-mails';
 import type { ReviewWrite, Versioned } from '../storage/access-review-store';
 import { allPages } from './access';
@@ -669,6 +670,8 @@ export class AccessReviewService {
     for (const x of await this.store.decisions(instanceId)) {
       if (x.value.decision !== 'Deny' || x.value.applyResult !== 'New') continue;
       const outcome = await this.remove(d.value, x.value);
+      // Crash tests stop here: removed, not yet recorded (the re-run must not remove twice).
+      faultPoint('review:afterRemoval');
       if (outcome.result === 'AppliedSuccessfully') removed++;
       const now = this.deps.now();
       await this.store.write([
