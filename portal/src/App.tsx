@@ -17,6 +17,7 @@ import { Approvals } from './pages/Approvals';
 import { MyAudit } from './pages/MyAudit';
 import { MyRequests } from './pages/MyRequests';
 import { MyRoles } from './pages/MyRoles';
+import { Reviews } from './pages/Reviews';
 import { SecurityInfo } from './pages/SecurityInfo';
 import { Link, usePath } from './router';
 
@@ -28,6 +29,7 @@ const AdminAssignments = admin(() => import('./pages/admin/Assignments'), 'Admin
 const RoleSettings = admin(() => import('./pages/admin/RoleSettings'), 'RoleSettings');
 const AdminAuditLog = admin(() => import('./pages/admin/AuditLog'), 'AdminAuditLog');
 const AdminIntegrations = admin(() => import('./pages/admin/Integrations'), 'AdminIntegrations');
+const AdminAccessReviews = admin(() => import('./pages/admin/AccessReviews'), 'AdminAccessReviews');
 
 const useGlobalStyles = makeStaticStyles({
   body: { margin: 0 },
@@ -92,6 +94,7 @@ interface Route {
 const MY_ROUTES: Route[] = [
   { path: '/', label: 'My roles', page: () => <MyRoles /> },
   { path: '/approvals', label: 'Approve requests', page: () => <Approvals /> },
+  { path: '/reviews', label: 'Review access', page: () => <Reviews /> },
   { path: '/requests', label: 'My requests', page: () => <MyRequests /> },
   { path: '/history', label: 'My audit history', page: () => <MyAudit /> },
   { path: '/security-info', label: 'Security info', page: () => <SecurityInfo /> },
@@ -101,12 +104,13 @@ const ADMIN_ROUTES: Route[] = [
   { path: '/admin/roles', label: 'Roles and groups', page: () => <AdminRoles /> },
   { path: '/admin/assignments', label: 'Assignments', page: () => <AdminAssignments /> },
   { path: '/admin/settings', label: 'Role settings', page: () => <RoleSettings /> },
+  { path: '/admin/access-reviews', label: 'Access reviews', page: () => <AdminAccessReviews /> },
   { path: '/admin/audit', label: 'Audit log', page: () => <AdminAuditLog /> },
   { path: '/admin/integrations', label: 'Connectors and subscriptions', page: () => <AdminIntegrations /> },
 ];
 
 /** Coming in other issues: their place in the navigation is kept. */
-const COMING = ['Access reviews', 'Alerts'];
+const COMING = ['Alerts'];
 
 export function App() {
   useGlobalStyles();

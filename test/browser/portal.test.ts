@@ -408,6 +408,52 @@ describe('the portal in a browser', () => {
     await dialog.waitFor({ state: 'detached' });
   });
 
+  it('lets Adele deny Alex in the demo access review, and an admin create a review', async () => {
+    const page = await newPage();
+    await signIn(page, ADELE);
+    await page.getByRole('link', { name: 'Review access', exact: true }).click();
+    const table = page.getByRole('table', { name: /Assignments to review in Security Reader eligibility/ });
+    const row = table.getByRole('row', { name: new RegExp(ALEX) });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.textContent()).toContain('Not reviewed');
+    await row.getByLabel(`Justification for ${ALEX}`).fill('Moved to the mail team');
+    await row.getByRole('button', { name: `Deny ${ALEX}`, exact: true }).click();
+    await row.getByText('Deny', { exact: true }).waitFor();
+    // The row's buttons are enabled again once the decision is saved (disabled ones are pale).
+    await page.waitForFunction('!document.querySelector("table button[disabled]")');
+    await page.mouse.move(0, 0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'review-access-adele');
+    await signOut(page);
+
+    // The decision is stored as Adele's.
+    const defs = await readJson(
+      await seeds.call('megan', 'GET', '/api/v1.0/identityGovernance/accessReviews/definitions'),
+    );
+    const demo = defs.value.find((d: { displayName: string }) => /Security Reader/.test(d.displayName));
+    const base = `/api/v1.0/identityGovernance/accessReviews/definitions/${demo.id}/instances`;
+    const instance = (await readJson(await seeds.call('megan', 'GET', base))).value[0];
+    const items = (await readJson(await seeds.call('megan', 'GET', `${base}/${instance.id}/decisions`)))
+      .value;
+    const alexItem = items.find((x: { principal: { id: string } }) => x.principal.id === DEMO_USERS.alex.id);
+    expect(alexItem).toMatchObject({ decision: 'Deny', justification: 'Moved to the mail team' });
+    expect(alexItem.reviewedBy.id).toBe(DEMO_USERS.adele.id);
+
+    // Megan creates a quarterly self-review of the group.
+    await signIn(page, MEGAN);
+    await page.getByRole('link', { name: 'Access reviews', exact: true }).click();
+    const form = page.getByRole('form', { name: 'New access review' });
+    await form.getByLabel('Name').fill('Purge group self-review');
+    await form.getByLabel('Role or group').selectOption({ label: 'Search and Purge PIM (group)' });
+    await form.getByLabel('Recurrence').selectOption('Quarterly');
+    await form.getByRole('button', { name: 'Create review' }).click();
+    const created = page
+      .getByRole('table', { name: 'Access reviews' })
+      .getByRole('row', { name: /Purge group self-review/ });
+    await created.waitFor();
+    expect(await created.textContent()).toContain('Self-review');
+  }, 120_000);
+
   it('has no serious or critical accessibility violation on any page (axe-core), and screenshots each', async () => {
     const page = await newPage();
     const found: Record<string, string[]> = {};
@@ -436,6 +482,8 @@ describe('the portal in a browser', () => {
     await visit('Role settings', 'admin-role-settings');
     await visit('Audit log', 'admin-audit-log');
     await visit('Connectors and subscriptions', 'admin-integrations');
+    await visit('Access reviews', 'admin-access-reviews');
+    await visit('Review access', 'review-access');
     await signOut(page);
 
     // Alex's pages with data in them, and the activation dialog.
