@@ -37,7 +37,9 @@ export function noticeKey(n: Notice): string {
       ? `@${n.endDateTime ?? ''}`
       : n.connector
         ? `@${n.connector.id}/${n.connector.action}`
-        : '';
+        : n.round
+          ? `@${n.round}`
+          : '';
   return `${n.subjectId}|${n.event}${extra}`;
 }
 
