@@ -122,7 +122,7 @@ export interface DecisionInput {
   approverName?: string | null;
   reviewResult: 'Approve' | 'Deny';
   justification?: string | null;
-  channel: 'portal' | 'link' | 'webhook';
+  channel: 'portal' | 'link' | 'webhook' | 'chat';
   /** E.g. the chat integration's name; recorded in the audit row. */
   via?: string;
 }
