@@ -261,6 +261,21 @@ export function decisionBy(approval: ApprovalRecord, approverId: string) {
   for (const stage of approval.stages) {
     const d = stage.decisions.find((x) => x.reviewer.id === approverId);
     if (d) return { stage, decision: d };
+    // A row from before N-of-M stages holds its one decision in Graph's fields only.
+    if (
+      stage.decisions.length === 0 &&
+      stage.reviewedBy?.id === approverId &&
+      stage.reviewResult !== 'NotReviewed'
+    )
+      return {
+        stage,
+        decision: {
+          reviewer: stage.reviewedBy,
+          reviewResult: stage.reviewResult,
+          justification: stage.justification,
+          reviewedDateTime: stage.reviewedDateTime ?? '',
+        },
+      };
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
 import { eventually, readJson } from '../helpers/devhost';
 import { ACTIONS, ROLE_IDS } from '../helpers/seeds';
 import { type SeedsHost, startSeedsHost } from '../helpers/seeds-host';
+import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
 
 const ROLE_REQUESTS = '/api/v1.0/roleManagement/directory/roleAssignmentScheduleRequests';
 const APPROVALS = '/api/v1.0/roleManagement/directory/roleAssignmentApprovals';
@@ -42,16 +43,32 @@ function stage(over: Record<string, unknown>) {
 
 describe('multi-stage N-of-M approval', () => {
   let seeds: SeedsHost;
+  let smtp: SmtpSink;
   let rule: Record<string, unknown> & { setting: Record<string, unknown> };
 
   beforeAll(async () => {
     process.env.AzureWebJobsStorage = inject('storageConnectionString');
-    seeds = await startSeedsHost('Stages');
+    smtp = await startSmtpSink();
+    seeds = await startSeedsHost('Stages', {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      MAIL_FROM: 'PIM <pim@contoso.example>',
+    });
     rule = await readJson(await seeds.call('megan', 'GET', RULE));
   });
   afterAll(async () => {
     await seeds?.stop();
+    await smtp?.stop();
   });
+
+  /** The "approval needed" mail to `u` about the request, once it arrives. */
+  const askedByMail = (u: DemoUserKey, requestId: string) =>
+    smtp.waitFor(
+      (m) =>
+        m.to.includes(DEMO_USERS[u].userPrincipalName) &&
+        m.subject.startsWith('PIM: Approval needed') &&
+        m.text.includes(requestId),
+    );
 
   const call = (u: DemoUserKey, method: string, url: string, body?: unknown) =>
     seeds.call(u, method, url, body);
@@ -158,6 +175,9 @@ describe('multi-stage N-of-M approval', () => {
     expect(second).toMatchObject({ status: 'InProgress', approvalCount: 0 });
     expect(new Set(second!.waitingOn)).toEqual(new Set([id('megan'), id('adele')]));
     expect(await allowed()).toBe(false);
+    // Stage 1's approvers were asked at the request, stage 2's only now.
+    await askedByMail('reader', requestId);
+    await askedByMail('megan', requestId);
 
     // Adele decided in stage 1: she cannot fill stage 2 too. Megan's approval grants.
     expect((await decide('adele', requestId, second!.id, 'Approve')).status).toBe(409);
@@ -236,6 +256,7 @@ describe('multi-stage N-of-M approval', () => {
       return s?.isEscalated ? s : undefined;
     });
     expect(new Set(only.waitingOn)).toEqual(new Set([id('adele'), id('other')]));
+    await askedByMail('other', requestId); // the escalation approver is told
     expect((await decide('other', requestId, only.id, 'Approve')).status).toBe(204);
     await statusOf(requestId, 'Provisioned');
     expect(await allowed()).toBe(true);
