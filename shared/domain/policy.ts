@@ -115,6 +115,19 @@ export const ApprovalSettings = z
           path: ['approvalStages', i, 'primaryApprovers'],
           message: 'At least one approver is required in every stage when approval is required.',
         });
+      // Named users only (no group to grow): the stage must name at least N different people.
+      const subjects = [...st.primaryApprovers, ...(st.isEscalationEnabled ? st.escalationApprovers : [])];
+      const users = new Set(subjects.map((a) => ('userId' in a ? a.userId : undefined)));
+      if (
+        subjects.length > 0 &&
+        subjects.every((a) => 'userId' in a) &&
+        users.size < (st.approverCountRequired ?? 1)
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvalStages', i, 'approverCountRequired'],
+          message: `The stage needs ${st.approverCountRequired} approvals but names ${users.size} approvers.`,
+        });
     }
   });
 export type ApprovalSettings = z.infer<typeof ApprovalSettings>;

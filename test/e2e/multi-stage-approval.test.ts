@@ -125,12 +125,17 @@ describe('multi-stage N-of-M approval', () => {
     return (await readJson(res)).allowed;
   }
 
-  it('refuses more than 3 stages and a count of 0', async () => {
+  it('refuses more than 3 stages, a count of 0, and a count above the people a stage names', async () => {
     const four = Array.from({ length: 4 }, () => stage({ primaryApprovers: [user('adele')] }));
     expect((await setStages(four)).status).toBe(400);
     expect(
       (await setStages([stage({ primaryApprovers: [user('adele')], approverCountRequired: 0 })])).status,
     ).toBe(400);
+    const tooMany = await setStages([
+      stage({ primaryApprovers: [user('adele'), user('reader')], approverCountRequired: 3 }),
+    ]);
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(await readJson(tooMany))).toContain('approverCountRequired');
   });
 
   it('walks a 2-of-3 stage then a 1-of-2 stage; concurrent approvals count exactly N', async () => {
