@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { useDurableClient } from '../orchestrations/signals';
 import { authenticate } from '../shared/auth/authenticate';
 import { now } from '../shared/clock';
-import { type ActivationRequest, stageOf } from '../shared/domain/activation';
+import { type ActivationRequest, approvalsIn, stageOf } from '../shared/domain/activation';
 import { apiRoute } from '../shared/http/api-route';
 import { badRequest, conflict, forbidden, HttpError } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
@@ -120,9 +120,11 @@ function respond(fn: (req: HttpRequest, context: InvocationContext) => Promise<H
   });
 }
 
-/** What a decision answers with: the decided stage. */
-export function decisionView(request: ActivationRequest, stageId?: string) {
-  const stage = request.activation.approval ? stageOf(request.activation.approval, stageId) : undefined;
+/** What a decision answers with: the decided stage (the approver's, when no stage is named). */
+export function decisionView(request: ActivationRequest, stageId?: string, approverId?: string) {
+  const stage = request.activation.approval
+    ? stageOf(request.activation.approval, stageId, approverId?.toLowerCase())
+    : undefined;
   return {
     approvalId: request.activation.approval?.id ?? request.id,
     stepId: stage?.id ?? stageId ?? null,
@@ -130,6 +132,9 @@ export function decisionView(request: ActivationRequest, stageId?: string) {
     reviewResult: stage?.reviewResult ?? null,
     reviewedBy: stage?.reviewedBy ?? null,
     reviewedDateTime: stage?.reviewedDateTime ?? null,
+    approvalCount: stage ? approvalsIn(stage) : null,
+    approverCountRequired: stage?.approverCountRequired ?? null,
+    requestStatus: request.status,
   };
 }
 

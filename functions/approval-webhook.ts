@@ -103,6 +103,6 @@ app.http('approvalWebhook', {
       via: integration,
     });
     if (!(await useOnce('webhook', digest, now(), integration))) throw replayed();
-    return json(200, decisionView(request, d.stepId));
+    return json(200, decisionView(request, d.stepId, d.approverId));
   }),
 });

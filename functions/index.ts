@@ -18,6 +18,7 @@ import './audit-logs';
 import './audit-trail';
 import './approval-links';
 import './approval-webhook';
+import './chat-approvals';
 import './notification-subscriptions';
 import './grant-connectors';
 import './eligibility-notices';

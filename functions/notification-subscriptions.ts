@@ -1,5 +1,5 @@
 // Outgoing webhooks (admins): /v1.0/notificationSubscriptions
-//   POST {url, events[], secret, format?: "json"|"teams"|"slack", description?}  -> 201
+//   POST {url, events[], secret, format?: "json"|"teams"|"slack", approvalActions?, description?}  -> 201
 //   GET list, GET {id}, PATCH {id} (any of the same fields), DELETE {id}
 // Each matching notice is POSTed as JSON signed like the approval webhook (X-Jit-Timestamp,
 // X-Jit-Signature), retried with back-off, each delivery and failure audited. URL and secret are
@@ -34,11 +34,16 @@ const Fields = {
     .max(NOTICE_EVENTS.length),
   secret: z.string().min(16).max(256),
   format: z.enum(['json', 'teams', 'slack']),
+  approvalActions: z.boolean(),
   description: z.string().max(200).nullish(),
 };
 
 export const NewSubscription = z
-  .strictObject({ ...Fields, format: Fields.format.default('json') })
+  .strictObject({
+    ...Fields,
+    format: Fields.format.default('json'),
+    approvalActions: Fields.approvalActions.default(false),
+  })
   .meta({ id: 'notificationSubscription_input' });
 export const SubscriptionChanges = z
   .strictObject({
@@ -46,6 +51,7 @@ export const SubscriptionChanges = z
     events: Fields.events.optional(),
     secret: Fields.secret.optional(),
     format: Fields.format.optional(),
+    approvalActions: Fields.approvalActions.optional(),
     description: Fields.description,
   })
   .meta({ id: 'notificationSubscription_update' });
@@ -53,6 +59,14 @@ export const SubscriptionChanges = z
 function checkUrl(url: string | undefined): void {
   const problem = url === undefined ? undefined : webhookUrlProblem(url);
   if (problem) throw badRequest(`Invalid url: ${problem}`, [{ target: 'url', message: problem }]);
+}
+
+/** Approve and Deny actions exist only in the chat formats (an Adaptive Card, Slack's buttons). */
+function checkActions(format: string, approvalActions: boolean): void {
+  if (approvalActions && format === 'json')
+    throw badRequest('approvalActions needs format teams or slack.', [
+      { target: 'approvalActions', message: 'Only the teams and slack formats carry actions.' },
+    ]);
 }
 
 const notThere = (id: string) => notFound(`No notification subscription with id '${id}'.`);
@@ -106,12 +120,14 @@ app.http('notificationSubscriptions', {
     if (req.method === 'GET') return json(200, { value: (await listSubscriptions()).map(viewOf) });
     const input = await readJsonBody(req, NewSubscription);
     checkUrl(input.url);
+    checkActions(input.format, input.approvalActions);
     const created = await createSubscription(
       {
         url: input.url,
         secret: input.secret,
         events: [...new Set(input.events)],
         format: input.format,
+        approvalActions: input.approvalActions,
         description: input.description ?? null,
         createdBy: callerId,
       },
@@ -141,8 +157,10 @@ app.http('notificationSubscription', {
       secret: changes.secret ?? current.secret,
       events: changes.events ? [...new Set(changes.events)] : current.events,
       format: changes.format ?? current.format,
+      approvalActions: changes.approvalActions ?? current.approvalActions,
       description: changes.description === undefined ? current.description : changes.description,
     };
+    checkActions(next.format, next.approvalActions);
     await replaceSubscription(next);
     return json(200, viewOf(next));
   }),

@@ -98,8 +98,8 @@ export interface ActivationEvaluation {
   failedRules: PolicyRuleFailure[];
   mfaRequired: boolean;
   approvalRequired: boolean;
-  /** The approval stage when approval is required (approvers, timeout, justification needs). */
-  approvalStage?: ApprovalStage;
+  /** The approval stages when approval is required (approvers, timeout, justification needs), in order. */
+  approvalStages?: ApprovalStage[];
   /** The policy's activation maximum, e.g. PT8H. */
   maximumDuration?: string;
 }
@@ -134,7 +134,7 @@ export function activationEvaluation(
     failedRules: sorted(failures),
     mfaRequired: enablement?.enabledRules.includes('MultiFactorAuthentication') ?? false,
     approvalRequired,
-    ...(approvalRequired && setting ? { approvalStage: setting.approvalStages[0] } : {}),
+    ...(approvalRequired && setting ? { approvalStages: setting.approvalStages } : {}),
     ...(expiration ? { maximumDuration: expiration.maximumDuration } : {}),
   };
 }

@@ -88,6 +88,11 @@ export const ApprovalStage = z.object({
   isEscalationEnabled: z.boolean().default(false),
   primaryApprovers: z.array(SubjectSet).max(50),
   escalationApprovers: z.array(SubjectSet).max(50).default([]),
+  /**
+   * The service's extension beside Graph's fields: how many of the stage's approvers must approve
+   * (N of M). Absent means 1, Graph's behaviour; one person fills one slot only.
+   */
+  approverCountRequired: z.number().int().min(1).max(10).optional(),
 });
 export type ApprovalStage = z.infer<typeof ApprovalStage>;
 
@@ -97,15 +102,32 @@ export const ApprovalSettings = z
     isApprovalRequiredForExtension: z.boolean(),
     isRequestorJustificationRequired: z.boolean(),
     approvalMode: ciEnum(['SingleStage', 'Serial', 'Parallel', 'NoApproval']),
-    approvalStages: z.array(ApprovalStage).min(1).max(1, 'Only single-stage approval is supported.'),
+    approvalStages: z.array(ApprovalStage).min(1).max(3, 'At most 3 approval stages are supported.'),
   })
   .superRefine((s, ctx) => {
-    if (s.isApprovalRequired && s.approvalStages.every((st) => st.primaryApprovers.length === 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['approvalStages', 0, 'primaryApprovers'],
-        message: 'At least one approver is required when isApprovalRequired is true.',
-      });
+    if (!s.isApprovalRequired) return;
+    // Every stage must be able to ask someone: its approvers, or its escalation approvers.
+    for (const [i, st] of s.approvalStages.entries()) {
+      const escalation = st.isEscalationEnabled ? st.escalationApprovers.length : 0;
+      if (st.primaryApprovers.length + escalation === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvalStages', i, 'primaryApprovers'],
+          message: 'At least one approver is required in every stage when approval is required.',
+        });
+      // Named users only (no group to grow): the stage must name at least N different people.
+      const subjects = [...st.primaryApprovers, ...(st.isEscalationEnabled ? st.escalationApprovers : [])];
+      const users = new Set(subjects.map((a) => ('userId' in a ? a.userId : undefined)));
+      if (
+        subjects.length > 0 &&
+        subjects.every((a) => 'userId' in a) &&
+        users.size < (st.approverCountRequired ?? 1)
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvalStages', i, 'approverCountRequired'],
+          message: `The stage needs ${st.approverCountRequired} approvals but names ${users.size} approvers.`,
+        });
     }
   });
 export type ApprovalSettings = z.infer<typeof ApprovalSettings>;

@@ -10,13 +10,14 @@ import { services } from '../services';
 import { protectedRoleHolderIds } from '../services/last-admin';
 import { linksConfigured, linkUrl, mintLinkToken } from './approval-links';
 import { auditDelivery } from './audit';
+import { cardOf, slackMessage, teamsMessage } from './chat-actions';
 import { gatherFacts, type NoticeFacts, person } from './facts';
 import { DeliveryError, postSigned, safeMessage } from './http-post';
 import { mailConfigured, sendMail } from './mail';
 import type { Notice } from './notifier';
 import { payloadFor } from './payloads';
 import { audienceRule, policyTargetOf } from './recipients';
-import { getSubscription, subscriptionsFor } from './subscriptions';
+import { getSubscription, type Subscription, subscriptionsFor } from './subscriptions';
 import { notifyTable, statusCode } from './tables';
 import { AUDIENCES, type Audience, type DecisionLinks, renderMail } from './templates';
 
@@ -37,7 +38,9 @@ export function noticeKey(n: Notice): string {
       ? `@${n.endDateTime ?? ''}`
       : n.connector
         ? `@${n.connector.id}/${n.connector.action}`
-        : '';
+        : n.round
+          ? `@${n.round}`
+          : '';
   return `${n.subjectId}|${n.event}${extra}`;
 }
 
@@ -184,7 +187,8 @@ export async function deliver(job: DeliveryJob): Promise<'sent' | 'skipped'> {
     } else {
       const sub = await getSubscription(d.subscriptionId);
       if (!sub) return 'skipped';
-      await postSigned(sub.url, sub.secret, payloadFor(sub.format, f, id), now(), {
+      const payload = (await chatApprovalPayload(sub, f)) ?? payloadFor(sub.format, f, id);
+      await postSigned(sub.url, sub.secret, payload, now(), {
         'x-jit-event': f.event,
         'x-jit-delivery': id,
       });
@@ -208,6 +212,19 @@ export async function deliver(job: DeliveryJob): Promise<'sent' | 'skipped'> {
     result: 'success',
   });
   return 'sent';
+}
+
+/**
+ * An approver notice to a chat subscription that wants actions: the card of the request as it
+ * stands, with Approve and Deny for each approver still asked (chat-actions.ts).
+ */
+async function chatApprovalPayload(sub: Subscription, f: NoticeFacts): Promise<unknown | undefined> {
+  if (!sub.approvalActions || sub.format === 'json' || f.event !== 'activationRequested' || !f.approval)
+    return undefined;
+  const request = await services().stores.principals.request(f.principal.id, f.approval.id);
+  if (!request) return undefined;
+  const card = await cardOf(request);
+  return sub.format === 'teams' ? teamsMessage(card) : slackMessage(card);
 }
 
 /** After the last retry: one more audit row saying the notice was not delivered. */

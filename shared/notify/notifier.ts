@@ -65,6 +65,11 @@ export interface Notice {
       reviewJustification: string | null;
     };
   };
+  /**
+   * A later round of the same event about the same request (the next approval stage, an escalation):
+   * it makes the notice a delivery of its own.
+   */
+  round?: string;
   /** For connectorFailed: which connector, and whether the grant or the revoke failed. */
   connector?: { id: string; displayName: string; action: 'grant' | 'extend' | 'revoke'; error: string };
 }

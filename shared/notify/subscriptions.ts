@@ -17,6 +17,12 @@ export interface Subscription {
   secret: string;
   events: NoticeEvent[];
   format: PayloadFormat;
+  /**
+   * Teams and Slack: approver notices carry Approve and Deny actions, one pair for each approver
+   * (signed, single-use, like the mail's links), and Slack's button presses come back signed with
+   * this subscription's secret. Off unless asked for: whoever reads the channel can press them.
+   */
+  approvalActions: boolean;
   description: string | null;
   createdDateTime: string;
   createdBy: string;
@@ -44,6 +50,7 @@ function toEntity(s: Subscription) {
     secretSealed: sealSecret(s.secret, `subscription-secret:${s.id}`),
     events: JSON.stringify(s.events),
     format: s.format,
+    approvalActions: s.approvalActions,
     description: s.description ?? '',
     createdDateTime: s.createdDateTime,
     createdBy: s.createdBy,
@@ -58,6 +65,7 @@ function fromEntity(e: Record<string, unknown>): Subscription {
     secret: openSecret(String(e.secretSealed), `subscription-secret:${id}`),
     events: JSON.parse(String(e.events)),
     format: String(e.format) as PayloadFormat,
+    approvalActions: e.approvalActions === true,
     description: e.description ? String(e.description) : null,
     createdDateTime: String(e.createdDateTime),
     createdBy: String(e.createdBy),

@@ -100,7 +100,7 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
   const role = f.targetDisplayName;
   switch (f.event) {
     case 'activationRequested':
-      return `${who} asks to activate ${role}. Approve or deny it below; the first decision counts.`;
+      return `${who} asks to activate ${role}. Approve or deny it below; a deny ends the request.`;
     case 'approved':
       return audience === 'approver'
         ? `${nameOf(f.by)} approved ${who}'s request to activate ${role}; nothing is left for you to decide.`

@@ -70,7 +70,11 @@ export function noticeSignal(
   extra: Partial<Notice> = {},
 ): ActivationSignal {
   const approval = r.activation.approval;
-  const stage = approval?.stages.find((s) => s.status === 'InProgress') ?? approval?.stages.at(-1);
+  // The stage asking now; after a decision, the last one decided (its approvers hear the outcome).
+  const stage =
+    approval?.stages.find((s) => s.status === 'InProgress') ??
+    [...(approval?.stages ?? [])].reverse().find((s) => s.status === 'Completed') ??
+    approval?.stages.at(-1);
   return {
     kind: 'notice',
     notice: {
@@ -139,6 +143,7 @@ export type AuditStep =
   | 'Denied'
   | 'Canceled'
   | 'TimedOut'
+  | 'Escalated'
   | 'Failed'
   | 'Extended'
   | 'DeactivationRequested'
@@ -164,6 +169,10 @@ const STEPS: Record<AuditStep, { activity: string; operation: OperationType; fai
     activity: 'Add {who} to {kind} request timed out (PIM activation)',
     operation: 'Other',
     failure: true,
+  },
+  Escalated: {
+    activity: 'Add {who} to {kind} request escalated (PIM activation)',
+    operation: 'Other',
   },
   Failed: {
     activity: 'Add {who} to {kind} request failed (PIM activation)',

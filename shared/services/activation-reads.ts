@@ -2,7 +2,7 @@
 // together), activated schedules, and approvals. A principal reads its own (one point read in its
 // partition); readers and admins read everyone's through the activation index; an approver reads
 // what it was asked. Anything else is "not found": its existence is not the caller's business.
-import type { ActivationRequest, ApprovalStageRecord } from '../domain/activation';
+import { type ActivationRequest, type ApprovalStageRecord, approvalsIn } from '../domain/activation';
 import { NotFoundError } from '../domain/errors';
 import type { ScheduleRequestRecord } from '../domain/requests';
 import { chainedPage, type Page, type PageRequest, type PageSource } from '../storage/paging';
@@ -18,7 +18,12 @@ export interface ApprovalView {
   stages: ReturnType<typeof stageView>[];
 }
 
+/**
+ * Graph's approvalStage, plus the service's extensions for N-of-M stages: how many approvals the
+ * stage needs and has, who it still waits on, each decision made in it, and its escalation.
+ */
 function stageView(s: ApprovalStageRecord, callerId: string) {
+  const decided = new Set(s.decisions.map((d) => d.reviewer.id));
   return {
     id: s.id,
     displayName: null,
@@ -27,7 +32,23 @@ function stageView(s: ApprovalStageRecord, callerId: string) {
     reviewedBy: s.reviewedBy,
     reviewedDateTime: s.reviewedDateTime,
     justification: s.justification,
-    assignedToMe: s.approverIds.includes(callerId),
+    assignedToMe: s.approverIds.includes(callerId) && !decided.has(callerId),
+    approverCountRequired: s.approverCountRequired,
+    approvalCount: approvalsIn(s),
+    waitingOn: s.status === 'InProgress' ? s.approverIds.filter((id) => !decided.has(id)) : [],
+    decisions: s.decisions.map((d) => ({
+      reviewedBy: d.reviewer,
+      reviewResult: d.reviewResult,
+      justification: d.justification,
+      reviewedDateTime: d.reviewedDateTime,
+    })),
+    startedDateTime: s.startedDateTime,
+    escalationDateTime:
+      s.escalatedDateTime ??
+      (s.startedDateTime && s.escalationTimeInMinutes !== null
+        ? new Date(Date.parse(s.startedDateTime) + s.escalationTimeInMinutes * 60_000).toISOString()
+        : null),
+    isEscalated: s.escalatedDateTime !== null,
   };
 }
 
@@ -108,8 +129,7 @@ export class ActivationReads {
     const request = own ?? (owner ? await this.deps.stores.principals.request(owner, id) : undefined);
     const approval = request?.target.kind === kind ? request.activation.approval : null;
     if (!request || !approval) throw notVisible(id, 'approval');
-    const involved =
-      request.principalId === callerId || approval.stages.some((s) => s.approverIds.includes(callerId));
+    const involved = request.principalId === callerId || isApproverOf(request, callerId);
     if (!involved && !(await this.isReader(ctx))) throw notVisible(id, 'approval');
     return approvalView(approval.id, approval.stages, callerId);
   }
@@ -133,14 +153,21 @@ function waitsFor(r: ActivationRequest, approverId: string): boolean {
   return (
     r.status === 'PendingApproval' &&
     r.activation.approval?.stages.some(
-      (s) => s.status === 'InProgress' && s.approverIds.includes(approverId),
+      (s) =>
+        s.status === 'InProgress' &&
+        s.approverIds.includes(approverId) &&
+        !s.decisions.some((d) => d.reviewer.id === approverId),
     ) === true
   );
 }
 
 /** `approverId` is (or was) asked to decide on the request, in any stage. */
 function isApproverOf(r: ActivationRequest, approverId: string): boolean {
-  return r.activation.approval?.stages.some((s) => s.approverIds.includes(approverId)) === true;
+  return (
+    r.activation.approval?.stages.some(
+      (s) => s.approverIds.includes(approverId) || s.escalationApproverIds.includes(approverId),
+    ) === true
+  );
 }
 
 function approvalView(id: string, stages: ApprovalStageRecord[], callerId: string): ApprovalView {

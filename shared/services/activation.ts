@@ -33,13 +33,20 @@ import {
   type ActivationRequest,
   type ActivationState,
   type ApprovalStageRecord,
+  approvalsIn,
   changed,
   closedApproval,
+  currentStage,
   decided,
+  decisionBy,
+  escalated,
+  escalationDue,
   isFinal,
   isPending,
   newApproval,
+  type StageApprovers,
   stageOf,
+  startedStage,
   stateOf,
 } from '../domain/activation';
 import { fixedDurationMs, formatDurationMs } from '../domain/duration';
@@ -54,7 +61,7 @@ import {
   TooManyRequestsError,
   ValidationError,
 } from '../domain/errors';
-import type { RoleManagementPolicy } from '../domain/policy';
+import type { ApprovalStage, RoleManagementPolicy } from '../domain/policy';
 import { MIN_ACTIVE_DURATION_MS, missingAuthenticationContext } from '../domain/policy-evaluation';
 import {
   GroupScheduleRequestInput,
@@ -115,7 +122,7 @@ export interface DecisionInput {
   approverName?: string | null;
   reviewResult: 'Approve' | 'Deny';
   justification?: string | null;
-  channel: 'portal' | 'link' | 'webhook';
+  channel: 'portal' | 'link' | 'webhook' | 'chat';
   /** E.g. the chat integration's name; recorded in the audit row. */
   via?: string;
 }
@@ -238,8 +245,8 @@ export class ActivationService {
         if (durationMs === null) throw new PolicyValidationError(['ExpirationRule'], hintsOf(evaluation));
         if (standingAssignment(facts.access.record, target, now))
           throw new AppError(400, 'RoleAssignmentExists', 'The principal already holds this role actively.');
-        const approverIds = evaluation.approvalRequired
-          ? await this.approvers(evaluation.approvalStage, actor.id, now)
+        const approvers = evaluation.approvalRequired
+          ? await this.approvers(evaluation.approvalStages, actor.id, now)
           : [];
 
         let request: ActivationRequest = {
@@ -269,8 +276,8 @@ export class ActivationService {
             holderId: null,
             extensions: [],
             approval:
-              evaluation.approvalRequired && evaluation.approvalStage
-                ? newApproval(id, evaluation.approvalStage, approverIds, now)
+              evaluation.approvalRequired && evaluation.approvalStages
+                ? newApproval(id, evaluation.approvalStages, approvers, now)
                 : null,
             connectors: [],
             mfa: waitForMfa
@@ -520,8 +527,8 @@ export class ActivationService {
       hintsOf(evaluation),
     );
     if (durationMs === null) throw new PolicyValidationError(['ExpirationRule'], hintsOf(evaluation));
-    const approverIds = evaluation.approvalRequired
-      ? await this.approvers(evaluation.approvalStage, actor.id, now)
+    const approvers = evaluation.approvalRequired
+      ? await this.approvers(evaluation.approvalStages, actor.id, now)
       : [];
     const id = timeOrderedId(now.getTime());
     let request = this.followUp(
@@ -540,8 +547,8 @@ export class ActivationService {
       activation: {
         durationMs,
         approval:
-          evaluation.approvalRequired && evaluation.approvalStage
-            ? newApproval(id, evaluation.approvalStage, approverIds, now)
+          evaluation.approvalRequired && evaluation.approvalStages
+            ? newApproval(id, evaluation.approvalStages, approvers, now)
             : null,
       },
     });
@@ -741,17 +748,10 @@ export class ActivationService {
         });
         let next: ActivationRequest;
         if (verified.activation.approval) {
-          // The approval's clock starts now that the request can be decided.
-          const timeoutMs =
-            Date.parse(verified.activation.approval.expiresDateTime) - Date.parse(verified.createdDateTime);
+          // The approval's clock (timeout, escalation) starts now that the request can be decided.
           next = changed(verified, {
             status: 'PendingApproval',
-            activation: {
-              approval: {
-                ...verified.activation.approval,
-                expiresDateTime: new Date(now.getTime() + timeoutMs).toISOString(),
-              },
-            },
+            activation: { approval: startedStage(verified.activation.approval, 0, now) },
           });
           change.writes.push({ op: 'put', entity: requestEntity(next) });
           change.signals.push(
@@ -786,11 +786,13 @@ export class ActivationService {
   // ---- decide -----------------------------------------------------------------------------------
 
   /**
-   * An approver's decision, from wherever it comes: only the stage's approvers decide, nobody their
-   * own request, the first decision wins (a different later one is 409; the same approver sending
-   * the same decision again gets the first answer and the request's orchestration is told again),
-   * an expired approval is 409, and a policy that wants the approver's justification gets one.
-   * Approval grants at once (or moves the live activation's end, for an extension).
+   * An approver's decision, from wherever it comes: only the stage's approvers decide (its
+   * escalation approvers once it escalated), nobody their own request, a person once per request
+   * (the same decision again is a retry and gets the first answer; another one is 409), a decided
+   * or expired stage is 409, and a policy that wants the approver's justification gets one. A deny
+   * ends the request; an approval counts towards the stage's N, and the N-th starts the next stage,
+   * or, in the last, grants at once (or moves the live activation's end, for an extension). Two
+   * approvers deciding at once commit one after the other (the partition's ETag), so exactly N count.
    */
   async decide(input: DecisionInput): Promise<{ request: ActivationRequest }> {
     const approverId = input.approverId.toLowerCase();
@@ -804,21 +806,23 @@ export class ActivationService {
           this.deps.stores.principals.request(located.principalId, located.requestId),
         ]);
         const stage = request?.activation.approval
-          ? stageOf(request.activation.approval, input.stageId)
+          ? stageOf(request.activation.approval, input.stageId, approverId)
           : undefined;
         this.checkDecision(input, approverId, request, stage);
         const approval = request!.activation.approval!;
         // The same approver sending the same decision again (a retry) gets the first answer, and
         // the request's orchestration is told again.
-        if (
-          stage!.status === 'Completed' &&
-          stage!.reviewedBy?.id === approverId &&
-          stage!.reviewResult === input.reviewResult
-        ) {
+        const earlier = decisionBy(approval, approverId);
+        if (earlier?.stage.id === stage!.id && earlier.decision.reviewResult === input.reviewResult) {
           await this.deps.stores.outbox.deliverNow(asOutbox([stateSignal(request!, now)]));
           return { request: request! };
         }
         this.checkOpen(request!, stage!, now);
+        if (earlier)
+          throw new ConflictError(
+            'This approver has already decided on this request; a person decides once per request.',
+            'ApproverAlreadyDecided',
+          );
         if (stage!.isApproverJustificationRequired && !input.justification?.trim())
           throw new ValidationError('A justification is required for this decision.', [
             { target: 'justification', message: 'Required by the policy.' },
@@ -833,16 +837,14 @@ export class ActivationService {
           correlationId: request!.id,
         };
         const subjects = await this.subjects(request!);
-        const reviewed = changed(request!, {
-          activation: {
-            approval: decided(approval, stage!.id, {
-              reviewResult: input.reviewResult,
-              reviewer,
-              justification,
-              at: now,
-            }),
-          },
+        const outcome = decided(approval, stage!.id, {
+          reviewResult: input.reviewResult,
+          reviewer,
+          justification,
+          at: now,
         });
+        const reviewed = changed(request!, { activation: { approval: outcome.approval } });
+        const decidedStage = outcome.approval.stages.find((s) => s.id === stage!.id)!;
         const change: Change = {
           access: read.record,
           writes: [],
@@ -856,25 +858,39 @@ export class ActivationService {
               {
                 ApproverJustification: justification,
                 DecisionChannel: input.via ? `${input.channel}:${input.via}` : input.channel,
+                ApprovalStage: stage!.id,
+                StageApprovals: `${approvalsIn(decidedStage)} of ${decidedStage.approverCountRequired}`,
+                StageCompleted: String(outcome.stageCompleted),
               },
             ),
           ],
           signals: [],
         };
         let next: ActivationRequest;
+        const targetName = subjects.target.displayName ?? '';
         if (input.reviewResult === 'Deny') {
-          next = changed(reviewed, { status: 'Denied', completedDateTime: now.toISOString() });
+          next = changed(reviewed, {
+            status: 'Denied',
+            completedDateTime: now.toISOString(),
+            activation: { approval: closedApproval(outcome.approval, 'Canceled') },
+          });
           change.access = released(change.access, next.target, next.id);
           change.writes.push({ op: 'put', entity: requestEntity(next) });
-          change.signals.push(
-            noticeSignal('denied', next, subjects.target.displayName ?? '', now, { by: approverId }),
-          );
+          change.signals.push(noticeSignal('denied', next, targetName, now, { by: approverId }));
+        } else if (!outcome.stageCompleted || outcome.nextStage !== undefined) {
+          // The stage waits for more approvals, or the next stage starts asking its approvers.
+          next = reviewed;
+          change.writes.push({ op: 'put', entity: requestEntity(next) });
+          if (outcome.nextStage !== undefined)
+            change.signals.push(
+              noticeSignal('activationRequested', next, targetName, now, {
+                round: currentStage(next.activation.approval)?.id,
+              }),
+            );
         } else if (reviewed.activation.holderId) {
           next = await this.approvedExtension(ctx, change, reviewed, subjects, now);
         } else {
-          change.signals.push(
-            noticeSignal('approved', reviewed, subjects.target.displayName ?? '', now, { by: approverId }),
-          );
+          change.signals.push(noticeSignal('approved', reviewed, targetName, now, { by: approverId }));
           next = this.grant(
             ctx,
             change,
@@ -949,10 +965,11 @@ export class ActivationService {
   ): Promise<{ request: ActivationRequest; stage: ApprovalStageRecord }> {
     const located = await this.locateApproval(input);
     const request = await this.deps.stores.principals.request(located.principalId, located.requestId);
+    const approverId = input.approverId.toLowerCase();
     const stage = request?.activation.approval
-      ? stageOf(request.activation.approval, input.stageId)
+      ? stageOf(request.activation.approval, input.stageId, approverId)
       : undefined;
-    this.checkDecision({ ...input, reviewResult: 'Approve' }, input.approverId.toLowerCase(), request, stage);
+    this.checkDecision({ ...input, reviewResult: 'Approve' }, approverId, request, stage);
     this.checkOpen(request!, stage!, this.deps.now());
     return { request: request!, stage: stage! };
   }
@@ -963,6 +980,11 @@ export class ActivationService {
       throw new ConflictError('The request was canceled by its requester.', 'RequestNotPending');
     if (stage.status === 'Expired' || request.status === 'TimedOut')
       throw new ConflictError('This approval has expired.', 'ApprovalExpired');
+    if (stage.status === 'NotStarted' && request.status === 'PendingApproval')
+      throw new ConflictError(
+        'This stage has not started: an earlier stage is still waiting for its approvers.',
+        'ApprovalStageNotStarted',
+      );
     if (stage.status !== 'InProgress' || request.status !== 'PendingApproval')
       throw new ConflictError('This stage has already been decided.', 'ApprovalStepAlreadyDecided');
     if (now.getTime() >= Date.parse(request.activation.approval?.expiresDateTime ?? ''))
@@ -1034,6 +1056,9 @@ export class ActivationService {
       const state = stateOf(current);
       if (!isPending(current.status) || (state.deadline && Date.parse(state.deadline) > now.getTime()))
         return state;
+      const escalation = escalationDue(current.activation.approval);
+      if (current.status === 'PendingApproval' && escalation && Date.parse(escalation) <= now.getTime())
+        return this.escalate(principalId, read, current, now);
       if (current.status === 'ScheduleCreated') {
         // Its start came: granted now, for its duration from here.
         const change: Change = { access: read.record, writes: [], audits: [], signals: [] };
@@ -1068,6 +1093,37 @@ export class ActivationService {
       });
       return stateOf(next);
     });
+  }
+
+  /** The stage in progress waited its escalation time: its escalation approvers are asked too. */
+  private async escalate(
+    principalId: string,
+    read: StoredAccess,
+    current: ActivationRequest,
+    now: Date,
+  ): Promise<ActivationState> {
+    const { approval, added } = escalated(current.activation.approval!, now);
+    const next = changed(current, { activation: { approval } });
+    const stage = currentStage(approval)!;
+    const subjects = await this.subjects(next);
+    const notice = noticeSignal('activationRequested', next, subjects.target.displayName ?? '', now, {
+      round: `${stage.id}/escalation`,
+    });
+    // Only the people newly asked hear of it; the others were told when the stage started.
+    if (notice.kind === 'notice' && notice.notice.request?.approval)
+      notice.notice.request.approval.approverIds = added;
+    await this.commit(principalId, read, {
+      access: read.record,
+      writes: [{ op: 'put', entity: requestEntity(next) }],
+      audits: [
+        activationAudit(systemActor(), now, 'Escalated', next, subjects, {
+          ApprovalStage: stage.id,
+          EscalationApprovers: added.join(', '),
+        }),
+      ],
+      signals: added.length > 0 ? [notice] : [],
+    });
+    return stateOf(next);
   }
 
   /** The window's end came: access is revoked, unless it was extended or has ended already. */
@@ -1192,19 +1248,39 @@ export class ActivationService {
     return request;
   }
 
+  /**
+   * Who each stage asks, resolved now (groups as their active members, never the requester). A
+   * stage that cannot gather its N approvals even after escalation is refused up front.
+   */
   private async approvers(
-    stage: { primaryApprovers: readonly ({ userId: string } | { groupId: string })[] } | undefined,
+    stages: readonly ApprovalStage[] | undefined,
     requesterId: string,
     now: Date,
-  ): Promise<string[]> {
-    const ids = await this.rules.approvers(stage?.primaryApprovers ?? [], requesterId, now);
-    if (ids.length === 0)
-      throw new AppError(
-        400,
-        'RoleAssignmentRequestPolicyValidationFailed',
-        'Approval is required but no approver other than the requester is configured.',
-      );
-    return ids;
+  ): Promise<StageApprovers[]> {
+    return Promise.all(
+      (stages ?? []).map(async (stage, i) => {
+        const primary = await this.rules.approvers(stage.primaryApprovers, requesterId, now);
+        const escalation = stage.isEscalationEnabled
+          ? (await this.rules.approvers(stage.escalationApprovers, requesterId, now)).filter(
+              (id) => !primary.includes(id),
+            )
+          : [];
+        const needed = stage.approverCountRequired ?? 1;
+        if (primary.length === 0 && escalation.length === 0)
+          throw new AppError(
+            400,
+            'RoleAssignmentRequestPolicyValidationFailed',
+            'Approval is required but no approver other than the requester is configured.',
+          );
+        if (primary.length + escalation.length < needed)
+          throw new AppError(
+            400,
+            'RoleAssignmentRequestPolicyValidationFailed',
+            `Approval stage ${i + 1} needs ${needed} approvers other than the requester; the policy names ${primary.length + escalation.length}.`,
+          );
+        return { primary, escalation };
+      }),
+    );
   }
 
   /** What a grant needs besides the request: the group's roles (a membership) and the connectors. */

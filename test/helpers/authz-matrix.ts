@@ -345,6 +345,22 @@ function notificationRows(): MatrixRow[] {
         body: { approvalId: randomUUID(), approverId: randomUUID(), reviewResult: 'Approve' },
       }),
     },
+    // Chat actions: the token in the URL (Teams) or the Slack signature is the credential.
+    {
+      method: 'POST',
+      route: 'v1.0/approvals/chat/teams/{token}',
+      note: 'not a token of ours',
+      expect: all(401),
+      request: () => ({ path: api('v1.0/approvals/chat/teams/not-a-token'), body: {} }),
+    },
+    {
+      method: 'POST',
+      route: 'v1.0/approvals/chat/slack/{subscriptionId}',
+      note: 'unsigned, an unknown subscription',
+      expect: all(401),
+      challenge: /^HMAC-SHA256/,
+      request: () => ({ path: api(`v1.0/approvals/chat/slack/${randomUUID()}`), body: {} }),
+    },
     get('v1.0/notificationSubscriptions', adminOnly(200)),
     {
       method: 'POST',

@@ -253,7 +253,7 @@ describe('end-user activation evaluation', () => {
     });
     expect(ok.failedRules).toEqual([]);
     expect(ok.approvalRequired).toBe(true);
-    expect(ok.approvalStage?.primaryApprovers).toEqual([{ ...approver, description: null }]); // Graph's null when none
+    expect(ok.approvalStages?.[0]?.primaryApprovers).toEqual([{ ...approver, description: null }]); // Graph's null when none
     expect(
       activationEvaluation(
         p,

@@ -140,6 +140,8 @@ function rulesOf(policy: Policy, f: FormState): PolicyRule[] {
               userId,
             })),
           },
+          // The form edits the first stage; later stages (multi-stage approval) are kept as they are.
+          ...(approval.setting.approvalStages?.slice(1) ?? []),
         ],
       },
     },
