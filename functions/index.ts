@@ -20,6 +20,7 @@ import './approval-links';
 import './approval-webhook';
 import './notification-subscriptions';
 import './grant-connectors';
+import './admin-change-proposals';
 import './eligibility-notices';
 import './test-hooks';
 // Last: its catch-all route serves the portal (and the API's 404 for unknown paths under api/).
@@ -70,5 +71,7 @@ app.timer('auditOutboxSweep', {
     const graceMs = swept ? 60_000 : settings().OUTBOX_STARTUP_GRACE_SECONDS * 1000;
     swept = true;
     await s.sweepAuditOutbox(graceMs);
+    // Approvals of admin changes a crash left half done (shared/services/admin-changes.ts).
+    await s.adminChanges.finishStuck(graceMs);
   },
 });

@@ -3,6 +3,7 @@ import { AuditRepository } from '../audit/audit-repository';
 import { AuditOutbox, type CrashPoint, type Projector } from '../audit/outbox';
 import { faultPoint } from '../fault';
 import { ActivationIndex } from '../storage/activation-index';
+import { AdminChangeRepository } from '../storage/admin-change-repository';
 import { PrincipalStore } from '../storage/principal-store';
 import { RoleManagementIndex } from '../storage/role-management-index';
 import { RoleManagementRepository } from '../storage/role-management-repository';
@@ -20,6 +21,8 @@ export interface Stores {
   principals: PrincipalStore;
   /** Activations by id, by role or group, and by approver (derived from principals' partitions). */
   activations: ActivationIndex;
+  /** The two-person rule's setting and proposals. */
+  adminChanges: AdminChangeRepository;
 }
 
 export interface StoreOptions {
@@ -53,5 +56,6 @@ export function createStores(options: StoreOptions = {}): Stores {
     index,
     principals,
     activations,
+    adminChanges: new AdminChangeRepository(outbox),
   };
 }
