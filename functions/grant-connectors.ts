@@ -180,17 +180,27 @@ registerAdminChangeKind<NewConnector, Connector>({
     const target: ConnectorTarget = roleDefinitionId
       ? { kind: 'role', roleDefinitionId: roleDefinitionId.toLowerCase() }
       : { kind: 'group', groupId: (groupId ?? '').toLowerCase() };
-    return createConnector(
-      {
-        ...lowerCaseIds(input),
-        displayName: input.displayName,
-        kind: input.kind ?? 'webhook',
-        target,
-        createdBy: ctx.actor.kind === 'user' ? ctx.actor.id : 'system',
-      },
-      now(),
-      replay?.proposalId,
-    );
+    const create = () =>
+      createConnector(
+        {
+          ...lowerCaseIds(input),
+          displayName: input.displayName,
+          kind: input.kind ?? 'webhook',
+          target,
+          createdBy: ctx.actor.kind === 'user' ? ctx.actor.id : 'system',
+        },
+        now(),
+        replay?.proposalId,
+      );
+    if (!replay) return create();
+    try {
+      return await create();
+    } catch (err) {
+      // Another replay made it meanwhile (same id): that one counts.
+      const meanwhile = await getConnector(replay.proposalId);
+      if (meanwhile) return meanwhile;
+      throw err;
+    }
   },
   show: (stored) => {
     const { secret: _secret, ...rest } = stored as { secret?: string };

@@ -4,7 +4,6 @@
 // actions, dry runs (isValidationOnly) and other roles are never proposals.
 // A replay creates its request under the proposal's id, so a replay after a crash finds it.
 import { isPrivilegedRole } from '../shared/domain/admin-changes';
-import { NotFoundError } from '../shared/domain/errors';
 import {
   GroupScheduleRequestInput,
   isAdminAction,
@@ -17,6 +16,7 @@ import type { ScheduleLevel } from '../shared/domain/schedules';
 import { services } from '../shared/services';
 import { registerAdminChangeKind } from '../shared/services/admin-changes';
 import type { OperationContext } from '../shared/services/context';
+import { resourceOfTarget } from '../shared/storage/role-management-keys';
 
 export const SCHEDULE_REQUEST_KIND = 'scheduleRequest.admin';
 
@@ -59,6 +59,17 @@ async function submitDirect(
     : s.requests.submitGroupRequest(ctx, c.level, c.body, options);
 }
 
+/** The request a replay made under the proposal's id: one point read of its row, written with its change. */
+async function madeBy(
+  c: ScheduleRequestChange,
+  proposalId: string,
+): Promise<ScheduleRequestRecord | undefined> {
+  const input = schemaOf(c.kind).safeParse(c.body);
+  if (!input.success) return undefined;
+  const resource = resourceOfTarget(targetOfInput(input.data));
+  return services().stores.roleManagement.request(resource, c.level, proposalId);
+}
+
 registerAdminChangeKind<ScheduleRequestChange, ScheduleRequestRecord>({
   kind: SCHEDULE_REQUEST_KIND,
   async covered(_ctx, c) {
@@ -89,14 +100,18 @@ registerAdminChangeKind<ScheduleRequestChange, ScheduleRequestRecord>({
     };
   },
   async apply(ctx, c, replay) {
-    if (replay) {
-      try {
-        return await services().schedules.getRequest(ctx, c.kind, c.level, replay.proposalId);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
+    if (!replay) return submitDirect(ctx, c);
+    const made = () => madeBy(c, replay.proposalId);
+    const earlier = await made();
+    if (earlier) return earlier;
+    try {
+      return await submitDirect(ctx, c, replay.proposalId);
+    } catch (err) {
+      // Another replay (the sweep, a retried approve) may have made it meanwhile: that one counts.
+      const meanwhile = await made();
+      if (meanwhile) return meanwhile;
+      throw err;
     }
-    return submitDirect(ctx, c, replay?.proposalId);
   },
   showResult: (r) => ({ requestId: r.id, action: r.action, status: r.status, principalId: r.principalId }),
 });
