@@ -273,7 +273,7 @@ export class AdminChangeService {
       decidedDateTime: now.toISOString(),
       ...(justification ? { decisionJustification: justification } : {}),
     };
-    await this.repo.commit({
+    await this.decided({
       proposals: [{ proposal: approving, etag }],
       audits: [this.audit(ctx, approving, 'Approve admin change (two-person rule)', 'Update')],
     });
@@ -298,7 +298,7 @@ export class AdminChangeService {
       decidedDateTime: now.toISOString(),
       ...(justification ? { decisionJustification: justification } : {}),
     };
-    await this.repo.commit({
+    await this.decided({
       proposals: [{ proposal: denied, etag }],
       audits: [this.audit(ctx, denied, 'Deny admin change (two-person rule)', 'Update')],
     });
@@ -319,7 +319,7 @@ export class AdminChangeService {
       decidedBy: me,
       decidedDateTime: now.toISOString(),
     };
-    await this.repo.commit({
+    await this.decided({
       proposals: [{ proposal: withdrawn, etag }],
       audits: [this.audit(ctx, withdrawn, 'Withdraw admin change proposal (two-person rule)', 'Update')],
     });
@@ -402,6 +402,20 @@ export class AdminChangeService {
       return { proposal: now, status: now.status, applied, failure: now.failure };
     }
     return { proposal: outcome, status: outcome.status, applied, failure: outcome.failure };
+  }
+
+  /** A decision's commit: another decision that got there first makes this one a 409, not a 412. */
+  private async decided(change: Parameters<AdminChangeRepository['commit']>[0]): Promise<void> {
+    try {
+      await this.repo.commit(change);
+    } catch (err) {
+      if (err instanceof PreconditionFailedError)
+        throw new ConflictError(
+          'The proposal was decided concurrently; read it again.',
+          'ProposalNotPending',
+        );
+      throw err;
+    }
   }
 
   private async isGlobalAdministrator(ctx: OperationContext): Promise<boolean> {

@@ -167,6 +167,27 @@ describe('the two-person rule for admin changes', () => {
     });
   });
 
+  it('applies a proposal once when two admins approve it at the same moment', async () => {
+    const proposed = await send(
+      'megan',
+      'POST',
+      ELIGIBILITY_REQUESTS,
+      eligibility(lee.id, ROLE_IDS.securityAdministrator),
+    );
+    expect(proposed.status).toBe(202);
+    const url = `${PROPOSALS}/${proposed.body.id}/approve`;
+    const answers = await Promise.all([send('adele', 'POST', url, {}), send('other', 'POST', url, {})]);
+    // The first decides; the other finds it decided (409) or finishes the same application (200).
+    for (const a of answers) expect([200, 409]).toContain(a.status);
+    expect(answers.some((a) => a.status === 200 && a.body.status === 'Applied')).toBe(true);
+    expect((await eligibleRoles(lee.id)).filter((r) => r === ROLE_IDS.securityAdministrator)).toHaveLength(1);
+    const filter = encodeURIComponent(`correlationId eq '${proposed.body.id}'`);
+    const rows = (await send('megan', 'GET', `${AUDITS}?$filter=${filter}&$top=999`)).body.value;
+    const names = rows.map((r: { activityDisplayName: string }) => r.activityDisplayName);
+    expect(names.filter((n: string) => /^Add eligible member to role/.test(n))).toHaveLength(1);
+    expect(names.filter((n: string) => /^Apply admin change/.test(n))).toHaveLength(1);
+  });
+
   it('leaves roles that are not privileged alone', async () => {
     const direct = await send(
       'megan',
