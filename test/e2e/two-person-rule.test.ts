@@ -5,6 +5,7 @@
 // Lee is made Global Administrator first: only a Global Administrator may bypass (break-glass).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS, type DemoUserKey } from '../../shared/auth/demo-users';
+import { DEMO_GROUP_ID } from '../../shared/services/demo-data';
 import { eventually, readJson } from '../helpers/devhost';
 import { ROLE_IDS } from '../helpers/seeds';
 import { type SeedsHost, startSeedsHost } from '../helpers/seeds-host';
@@ -197,6 +198,29 @@ describe('the two-person rule for admin changes', () => {
     );
     expect(direct.status).toBe(201);
     expect(direct.body.status).toBe('Provisioned');
+  });
+
+  it('covers a role-assignable group: its membership is a proposal too', async () => {
+    const proposed = await send(
+      'megan',
+      'POST',
+      `${V1}/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests`,
+      {
+        action: 'adminAssign',
+        accessId: 'member',
+        principalId: lee.id,
+        groupId: DEMO_GROUP_ID,
+        justification: 'two-person rule test',
+        scheduleInfo: { startDateTime: null, expiration: { type: 'afterDuration', duration: 'P30D' } },
+      },
+    );
+    expect(proposed.status).toBe(202);
+    expect(proposed.body.description).toMatch(
+      /eligible assignment of Search and Purge PIM \(member\) for Lee Gu/,
+    );
+    expect((await send('megan', 'POST', `${PROPOSALS}/${proposed.body.id}/withdraw`)).body.status).toBe(
+      'Withdrawn',
+    );
   });
 
   it('lets the proposer withdraw a role setting change, and nobody else', async () => {
