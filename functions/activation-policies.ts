@@ -12,9 +12,32 @@ import { notFound } from '../shared/http/errors';
 import { httpHandler, json } from '../shared/http/handler';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
+import { registerAdminChangeKind } from '../shared/services/admin-changes';
+import { ACCEPTED_RESPONSE, breakGlassOf, proposalAccepted } from './admin-change-gate';
 import { ifMatchOf, operationContext, readRawBody } from './directory-common';
 
 const POLICY_BASE = 'v1.0/policies/roleManagementPolicies';
+
+// Role settings are under the two-person rule (shared/services/admin-changes.ts). A replay after a
+// crash drops the If-Match: the first attempt may have changed the ETag itself, and the patch is
+// idempotent (the rule as it is, sent again, writes nothing).
+interface RulePatch {
+  policyId: string;
+  ruleId: string;
+  body: unknown;
+  ifMatch?: string;
+}
+type PatchedRule = Awaited<ReturnType<ReturnType<typeof services>['policies']['patchRule']>>;
+const RULE_KIND = 'roleManagementPolicyRule.update';
+registerAdminChangeKind<RulePatch, PatchedRule>({
+  kind: RULE_KIND,
+  propose: async (ctx, c) => ({
+    description: await services().policies.checkRulePatch(ctx, c.policyId, c.ruleId, c.body),
+  }),
+  apply: (ctx, c, replay) =>
+    services().policies.patchRule(ctx, c.policyId, c.ruleId, c.body, replay?.resumed ? undefined : c.ifMatch),
+  showResult: (r) => r.rule,
+});
 
 registerOperation({
   method: 'get',
@@ -57,6 +80,7 @@ registerOperation({
   requestBody: PolicyRule,
   responses: {
     200: { description: 'The rule', graph: 'unifiedRoleManagementPolicyRule' },
+    ...ACCEPTED_RESPONSE,
     403: 'Not an admin',
     412: 'Changed since read (If-Match)',
   },
@@ -95,13 +119,16 @@ app.http('roleManagementPolicyRule', {
       return json(200, rule, { ETag: policy.etag });
     }
     const body = await readRawBody(req);
-    const { rule, etag } = await services().policies.patchRule(
+    const ifMatch = ifMatchOf(req);
+    const change: RulePatch = { policyId: req.params.id, ruleId: req.params.ruleId, body };
+    if (ifMatch !== undefined) change.ifMatch = ifMatch;
+    const out = await services().adminChanges.submit<RulePatch, PatchedRule>(
       ctx,
-      req.params.id,
-      req.params.ruleId,
-      body,
-      ifMatchOf(req),
+      RULE_KIND,
+      change,
+      breakGlassOf(req),
     );
-    return json(200, rule, { ETag: etag });
+    if ('proposal' in out) return proposalAccepted(req, out.proposal);
+    return json(200, out.applied.rule, { ETag: out.applied.etag });
   }),
 });

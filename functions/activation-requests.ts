@@ -25,8 +25,10 @@ import { httpHandler, json, noContent, type RequestInfo } from '../shared/http/h
 import { readJsonBody } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
+import { ACCEPTED_RESPONSE, breakGlassOf, proposalAccepted } from './admin-change-gate';
 import { ASSIGNMENT_REQUEST_ROUTES } from './assignment-request-routes';
 import { operationContext, readRawBody } from './directory-common';
+import { isAdminBody, SCHEDULE_REQUEST_KIND, type ScheduleRequestChange } from './schedule-request-change';
 
 type Kind = 'role' | 'group';
 const client = df.input.durableClient();
@@ -67,6 +69,7 @@ function register(kind: Kind, base: string, name: string) {
             ? 'unifiedRoleAssignmentScheduleRequest'
             : 'privilegedAccessGroupAssignmentScheduleRequest',
       },
+      ...ACCEPTED_RESPONSE,
       400: 'Invalid or failed policy rules',
       403: 'Not allowed',
     },
@@ -114,7 +117,21 @@ function register(kind: Kind, base: string, name: string) {
     extraInputs: [client],
     handler: httpHandler(async (req, context, info) => {
       const { s, ctx } = await callerOf(req, context, info);
-      const outcome = await s.activation.submit(ctx, kind, await readRawBody(req), info.sentClientRequestId);
+      const body = await readRawBody(req);
+      if (isAdminBody(body)) {
+        // Under the two-person rule, a privileged role's change may become a proposal (202).
+        const change: ScheduleRequestChange = { kind, level: 'assignment', body };
+        if (info.sentClientRequestId) change.retryKey = info.sentClientRequestId;
+        const out = await s.adminChanges.submit<ScheduleRequestChange, ScheduleRequestRecord>(
+          ctx,
+          SCHEDULE_REQUEST_KIND,
+          change,
+          breakGlassOf(req),
+        );
+        if ('proposal' in out) return proposalAccepted(req, out.proposal);
+        return json(201, requestShape(kind, out.applied));
+      }
+      const outcome = await s.activation.submit(ctx, kind, body, info.sentClientRequestId);
       return json(201, requestShape(kind, outcome.request, outcome.isValidationOnly));
     }),
   });

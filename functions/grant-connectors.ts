@@ -9,12 +9,14 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import { now } from '../shared/clock';
 import { ARM_ROLE_DEFINITION, ARM_SCOPE } from '../shared/cloud/arm-targets';
+import { NotFoundError, ValidationError } from '../shared/domain/errors';
 import { apiRoute } from '../shared/http/api-route';
-import { badRequest, notFound } from '../shared/http/errors';
+import { notFound } from '../shared/http/errors';
 import { json, noContent } from '../shared/http/handler';
 import { readJsonBody } from '../shared/http/validation';
 import { listAlerts } from '../shared/notify/alerts';
 import {
+  type Connector,
   type ConnectorTarget,
   createConnector,
   deleteConnector,
@@ -22,8 +24,14 @@ import {
   listConnectors,
   viewOf,
 } from '../shared/notify/connectors';
+import { openSecret, sealSecret } from '../shared/notify/secrets';
 import { webhookUrlProblem } from '../shared/notify/urls';
 import { registerOperation } from '../shared/openapi/registry';
+import { services } from '../shared/services';
+import { registerAdminChangeKind } from '../shared/services/admin-changes';
+import { validationError } from '../shared/services/validation';
+import { ACCEPTED_RESPONSE, breakGlassOf, proposalAccepted } from './admin-change-gate';
+import { operationContext } from './directory-common';
 import { adminHandler } from './notify-admin';
 
 const BASE = 'v1.0/grantConnectors';
@@ -87,7 +95,12 @@ registerOperation({
     'Add a grant connector for a role or group (admins): a webhook, an Entra group or directory role (Microsoft Graph), or an Azure RBAC role assignment',
   tags: ['connectors'],
   requestBody: NewConnector,
-  responses: { 201: 'Created (the secret is never returned)', 400: 'Bad input', 403: 'Not an admin' },
+  responses: {
+    201: 'Created (the secret is never returned)',
+    ...ACCEPTED_RESPONSE,
+    400: 'Bad input',
+    403: 'Not an admin',
+  },
 });
 registerOperation({
   method: 'get',
@@ -108,7 +121,7 @@ registerOperation({
   path: `/${BASE}/{id}`,
   summary: 'Remove a grant connector (admins); grants already sent still get their revoke only if it exists',
   tags: ['connectors'],
-  responses: { 204: 'Removed', 403: 'Not an admin', 404: 'No such connector' },
+  responses: { 204: 'Removed', ...ACCEPTED_RESPONSE, 403: 'Not an admin', 404: 'No such connector' },
 });
 registerOperation({
   method: 'get',
@@ -120,30 +133,115 @@ registerOperation({
 
 const notThere = (id: string) => notFound(`No grant connector with id '${id}'.`);
 
-app.http('grantConnectors', {
-  route: apiRoute(BASE),
-  methods: ['GET', 'POST'],
-  handler: adminHandler(async (req, callerId) => {
-    if (req.method === 'GET') return json(200, { value: (await listConnectors()).map(viewOf) });
-    const { roleDefinitionId, groupId, ...input } = await readJsonBody(req, NewConnector);
-    if (input.kind === undefined || input.kind === 'webhook') {
-      const problem = webhookUrlProblem(input.url);
-      if (problem) throw badRequest(`Invalid url: ${problem}`, [{ target: 'url', message: problem }]);
+// Connectors are under the two-person rule (shared/services/admin-changes.ts): a proposal keeps
+// the new connector's secret sealed under its own id, and a replay creates the connector under the
+// proposal's id (so a replay after a crash finds it) or finds it already deleted.
+type NewConnector = z.infer<typeof NewConnector>;
+const CREATE_KIND = 'grantConnector.create';
+const DELETE_KIND = 'grantConnector.delete';
+const proposalSecretContext = (proposalId: string) => `proposal-secret:${proposalId}`;
+
+function checkUrl(input: NewConnector): void {
+  if (input.kind === undefined || input.kind === 'webhook') {
+    const problem = webhookUrlProblem(input.url);
+    if (problem) throw new ValidationError(`Invalid url: ${problem}`, [{ target: 'url', message: problem }]);
+  }
+}
+
+function describe(input: NewConnector): string {
+  const target = input.roleDefinitionId ? `role ${input.roleDefinitionId}` : `group ${input.groupId ?? ''}`;
+  return `Add grant connector '${input.displayName}' (${input.kind ?? 'webhook'}) for ${target}`;
+}
+
+registerAdminChangeKind<NewConnector, Connector>({
+  kind: CREATE_KIND,
+  async propose(_ctx, input, proposalId) {
+    checkUrl(input);
+    const stored =
+      'secret' in input
+        ? { ...input, secret: sealSecret(input.secret, proposalSecretContext(proposalId)) }
+        : input;
+    return { description: describe(input), stored };
+  },
+  async apply(ctx, stored, replay) {
+    if (replay) {
+      await services().access.requireManage(ctx, now());
+      const existing = await getConnector(replay.proposalId);
+      if (existing) return existing;
     }
+    const plain =
+      replay && 'secret' in stored
+        ? { ...stored, secret: openSecret(stored.secret, proposalSecretContext(replay.proposalId)) }
+        : stored;
+    const parsed = NewConnector.safeParse(plain);
+    if (!parsed.success) throw validationError(parsed.error);
+    checkUrl(parsed.data);
+    const { roleDefinitionId, groupId, ...input } = parsed.data;
     const target: ConnectorTarget = roleDefinitionId
       ? { kind: 'role', roleDefinitionId: roleDefinitionId.toLowerCase() }
       : { kind: 'group', groupId: (groupId ?? '').toLowerCase() };
-    const created = await createConnector(
-      {
-        ...lowerCaseIds(input),
-        displayName: input.displayName,
-        kind: input.kind ?? 'webhook',
-        target,
-        createdBy: callerId,
-      },
-      now(),
+    const create = () =>
+      createConnector(
+        {
+          ...lowerCaseIds(input),
+          displayName: input.displayName,
+          kind: input.kind ?? 'webhook',
+          target,
+          createdBy: ctx.actor.kind === 'user' ? ctx.actor.id : 'system',
+        },
+        now(),
+        replay?.proposalId,
+      );
+    if (!replay) return create();
+    try {
+      return await create();
+    } catch (err) {
+      // Another replay made it meanwhile (same id): that one counts.
+      const meanwhile = await getConnector(replay.proposalId);
+      if (meanwhile) return meanwhile;
+      throw err;
+    }
+  },
+  show: (stored) => {
+    const { secret: _secret, ...rest } = stored as { secret?: string };
+    return rest;
+  },
+  showResult: viewOf,
+});
+
+registerAdminChangeKind<{ id: string }, { deleted: string }>({
+  kind: DELETE_KIND,
+  async propose(_ctx, { id }) {
+    const connector = await getConnector(id);
+    if (!connector) throw new NotFoundError(`No grant connector with id '${id}'.`);
+    return {
+      description: `Remove grant connector '${connector.displayName}' (${connector.kind})`,
+      stored: { id: connector.id },
+    };
+  },
+  async apply(ctx, { id }, replay) {
+    if (replay) await services().access.requireManage(ctx, now());
+    // A replay after a crash may find it deleted by its first attempt.
+    if (!(await deleteConnector(id)) && !replay?.resumed)
+      throw new NotFoundError(`No grant connector with id '${id}'.`);
+    return { deleted: id };
+  },
+});
+
+app.http('grantConnectors', {
+  route: apiRoute(BASE),
+  methods: ['GET', 'POST'],
+  handler: adminHandler(async (req, _callerId, _context, info) => {
+    if (req.method === 'GET') return json(200, { value: (await listConnectors()).map(viewOf) });
+    const input = await readJsonBody(req, NewConnector);
+    const ctx = await operationContext(req, info);
+    const out = await services().adminChanges.submit<NewConnector, Connector>(
+      ctx,
+      CREATE_KIND,
+      input,
+      breakGlassOf(req),
     );
-    return json(201, viewOf(created));
+    return 'proposal' in out ? proposalAccepted(req, out.proposal) : json(201, viewOf(out.applied));
   }),
 });
 
@@ -159,11 +257,12 @@ function lowerCaseIds(c: Partial<Record<string, string>>) {
 app.http('grantConnector', {
   route: apiRoute(`${BASE}/{id}`),
   methods: ['GET', 'DELETE'],
-  handler: adminHandler(async (req) => {
+  handler: adminHandler(async (req, _callerId, _context, info) => {
     const id = req.params.id;
     if (req.method === 'DELETE') {
-      if (!(await deleteConnector(id))) throw notThere(id);
-      return noContent();
+      const ctx = await operationContext(req, info);
+      const out = await services().adminChanges.submit(ctx, DELETE_KIND, { id }, breakGlassOf(req));
+      return 'proposal' in out ? proposalAccepted(req, out.proposal) : noContent();
     }
     const connector = await getConnector(id);
     if (!connector) throw notThere(id);

@@ -21,6 +21,7 @@ import './approval-webhook';
 import './chat-approvals';
 import './notification-subscriptions';
 import './grant-connectors';
+import './admin-change-proposals';
 import './eligibility-notices';
 import './access-reviews';
 import './access-review-links';
@@ -73,5 +74,7 @@ app.timer('auditOutboxSweep', {
     const graceMs = swept ? 60_000 : settings().OUTBOX_STARTUP_GRACE_SECONDS * 1000;
     swept = true;
     await s.sweepAuditOutbox(graceMs);
+    // Approvals of admin changes a crash left half done (shared/services/admin-changes.ts).
+    await s.adminChanges.finishStuck(graceMs);
   },
 });

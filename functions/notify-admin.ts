@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { authenticate } from '../shared/auth/authenticate';
 import { now } from '../shared/clock';
 import { forbidden, serviceUnavailable } from '../shared/http/errors';
-import { httpHandler, type WrappedHandler } from '../shared/http/handler';
+import { httpHandler, type RequestInfo, type WrappedHandler } from '../shared/http/handler';
 import { NotifyKeyMissingError } from '../shared/notify/secrets';
 import { services } from '../shared/services';
 
@@ -18,12 +18,17 @@ export async function requireAdmin(req: HttpRequest): Promise<string> {
 
 /** httpHandler for admin endpoints: the caller id is checked first and handed over. */
 export function adminHandler(
-  fn: (req: HttpRequest, callerId: string, context: InvocationContext) => Promise<HttpResponseInit>,
+  fn: (
+    req: HttpRequest,
+    callerId: string,
+    context: InvocationContext,
+    info: RequestInfo,
+  ) => Promise<HttpResponseInit>,
 ): WrappedHandler {
-  return httpHandler(async (req, context) => {
+  return httpHandler(async (req, context, info) => {
     const callerId = await requireAdmin(req);
     try {
-      return await fn(req, callerId, context);
+      return await fn(req, callerId, context, info);
     } catch (err) {
       if (err instanceof NotifyKeyMissingError) throw serviceUnavailable(err.message);
       throw err;

@@ -29,6 +29,7 @@ import type { GraphTypeName } from '../shared/openapi/graph-schemas';
 import { registerOperation } from '../shared/openapi/registry';
 import { services } from '../shared/services';
 import type { PageRequest } from '../shared/storage/paging';
+import { ACCEPTED_RESPONSE, breakGlassOf, proposalAccepted } from './admin-change-gate';
 import { expandedCollection, listQuery, operationContext, readRawBody } from './directory-common';
 import { GROUP_EXPANDS, ROLE_EXPANDS } from './expand';
 import {
@@ -38,6 +39,7 @@ import {
   ROLE_REQUEST_FILTER,
   ROLE_SCHEDULE_FILTER,
 } from './list-filter';
+import { SCHEDULE_REQUEST_KIND, type ScheduleRequestChange } from './schedule-request-change';
 
 const expandable = (kind: Kind) => (kind === 'role' ? ROLE_EXPANDS : GROUP_EXPANDS);
 
@@ -77,6 +79,7 @@ function requests(kind: Kind, route: string, name: string) {
             ? 'unifiedRoleEligibilityScheduleRequest'
             : 'privilegedAccessGroupEligibilityScheduleRequest',
       },
+      ...ACCEPTED_RESPONSE,
       400: 'Invalid or failed policy rules',
       403: 'Not an admin',
     },
@@ -122,12 +125,15 @@ function requests(kind: Kind, route: string, name: string) {
       const ctx = await operationContext(req, info);
       const s = services();
       if (req.method === 'POST') {
-        const body = await readRawBody(req);
-        const record =
-          kind === 'role'
-            ? await s.requests.submitRoleRequest(ctx, 'eligibility', body)
-            : await s.requests.submitGroupRequest(ctx, 'eligibility', body);
-        return json(201, shape(record));
+        // Under the two-person rule, a privileged role's change may become a proposal (202).
+        const change: ScheduleRequestChange = { kind, level: 'eligibility', body: await readRawBody(req) };
+        const out = await s.adminChanges.submit<ScheduleRequestChange, ScheduleRequestRecord>(
+          ctx,
+          SCHEDULE_REQUEST_KIND,
+          change,
+          breakGlassOf(req),
+        );
+        return 'proposal' in out ? proposalAccepted(req, out.proposal) : json(201, shape(out.applied));
       }
       const q = listQuery(req, REQUEST_FILTER(kind), {
         expand: expandable(kind),

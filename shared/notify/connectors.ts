@@ -90,11 +90,13 @@ function fromEntity(e: Record<string, unknown>): Connector {
   };
 }
 
+/** `id`: a replayed admin change proposal names the connector after itself, so a replay finds it. */
 export async function createConnector(
   input: Omit<Connector, 'id' | 'createdDateTime'>,
   at: Date,
+  id: string = randomUUID(),
 ): Promise<Connector> {
-  const c: Connector = { ...input, id: randomUUID(), createdDateTime: at.toISOString() };
+  const c: Connector = { ...input, id, createdDateTime: at.toISOString() };
   await (await notifyTable('connectors')).createEntity(toEntity(c));
   all.forget();
   return c;

@@ -1,6 +1,6 @@
 // One interface for every lifecycle notice (activation requested, approved, denied, activated,
 // expiring soon, deactivated, expired, revoked, eligibility and active assignment changes by admins,
-// a connector that gave up).
+// a connector that gave up, an admin change proposed or bypassed under the two-person rule).
 // Mail and webhook channels sit behind it (./channels); with none configured notices are logged.
 // A failing channel never throws into a grant or a revoke: send() reports, it does not fail.
 import type { Target } from '../domain/schedules';
@@ -19,7 +19,11 @@ export type NoticeEvent =
   | 'deactivated'
   | 'expired'
   | 'revoked'
-  | 'connectorFailed';
+  | 'connectorFailed'
+  // The two-person rule (shared/services/admin-changes.ts): a change waits for a second admin, or a
+  // Global Administrator bypassed the rule (break-glass).
+  | 'adminChangeProposed'
+  | 'adminChangeBypassed';
 
 export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'eligibilityAssigned',
@@ -36,6 +40,8 @@ export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'expired',
   'revoked',
   'connectorFailed',
+  'adminChangeProposed',
+  'adminChangeBypassed',
 ];
 
 export interface Notice {

@@ -37,6 +37,9 @@ export const AUDIENCES: Record<NoticeEvent, readonly Audience[]> = {
   expired: ['requester'],
   revoked: ['requester'],
   connectorFailed: ['admins'],
+  // The two-person rule: every admin may be the second one; a bypass is an alert to all of them.
+  adminChangeProposed: ['admins'],
+  adminChangeBypassed: ['admins'],
 };
 
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();
@@ -90,6 +93,10 @@ function subjectOf(f: NoticeFacts, audience: Audience): string {
         : `Your active assignment of ${role} was removed`;
     case 'renewalRequested':
       return `${who} asks for more time on ${role}`;
+    case 'adminChangeProposed':
+      return `${nameOf(f.by)} proposes an admin change: ${role}`;
+    case 'adminChangeBypassed':
+      return `Alert: ${nameOf(f.by)} bypassed the two-person rule: ${role}`;
     case 'connectorFailed':
       return `Alert: connector ${f.connector?.displayName ?? ''} could not ${f.connector?.action ?? 'sync'} ${role} for ${who}`;
   }
@@ -136,6 +143,17 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
         `${who} asks an administrator to extend or renew their assignment of ${role} (it ends ${time(f.endDateTime)}). ` +
         `Grant it with adminExtend or adminRenew of that assignment; deny it by canceling the request.`
       );
+    case 'adminChangeProposed':
+      return (
+        `${nameOf(f.by)} proposes this change under the two-person rule: ${role}. It takes effect only when ` +
+        `another administrator approves it (POST /api/v1.0/jit/adminChangeProposals/${f.subjectId}/approve) ` +
+        `before ${time(f.endDateTime)}.`
+      );
+    case 'adminChangeBypassed':
+      return (
+        `${nameOf(f.by)}, a Global Administrator, applied this change without a second administrator ` +
+        `(break-glass): ${role}. Check that it was meant.`
+      );
     case 'connectorFailed':
       return (
         `The grant connector ${f.connector?.displayName ?? ''} did not accept the ${f.connector?.action ?? ''} ` +
@@ -148,7 +166,7 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
 function rowsOf(f: NoticeFacts, audience: Audience): [string, string][] {
   const rows: [string, string][] = [
     ['Who', `${nameOf(f.principal)}${f.principal.email ? ` <${f.principal.email}>` : ''}`],
-    ['Role', f.targetDisplayName],
+    [f.event.startsWith('adminChange') ? 'Change' : 'Role', f.targetDisplayName],
   ];
   const scope = scopeOf(f.target);
   if (scope) rows.push(['Scope', scope]);

@@ -31,12 +31,24 @@ export function event(ctx: OperationContext, at: Date, input: EventInput): Direc
     initiatedBy: initiatorOf(ctx),
     correlationId: ctx.correlationId,
     targetResources: input.targets,
-    details: input.details,
+    details: ctx.adminChange ? { ...input.details, ...adminChangeDetails(ctx.adminChange) } : input.details,
     result: input.result,
     resultReason: input.resultReason,
     at,
     id: input.id,
   });
+}
+
+/** A replayed proposal's or a bypass's audit details: who approved, or why the rule was bypassed. */
+function adminChangeDetails(
+  c: NonNullable<OperationContext['adminChange']>,
+): Record<string, string | null | undefined> {
+  return {
+    ProposalId: c.proposalId,
+    ApprovedById: c.approvedBy?.id,
+    ApprovedBy: c.approvedBy ? (c.approvedBy.displayName ?? c.approvedBy.id) : undefined,
+    BreakGlassJustification: c.breakGlassJustification,
+  };
 }
 
 /** A user or group as an audit target, with its display name when the directory knows it. */

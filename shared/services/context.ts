@@ -19,6 +19,15 @@ export interface OperationContext {
   actor: Actor;
   /** Ties the audit rows of one API call together (the request's client-request-id or request-id). */
   correlationId: string;
+  /**
+   * The two-person rule (shared/services/admin-changes.ts): the change is a proposal's replay, approved
+   * by a second admin, or a Global Administrator's break-glass bypass. Its audit rows name both.
+   */
+  adminChange?: {
+    proposalId: string;
+    approvedBy?: { id: string; displayName: string | null };
+    breakGlassJustification?: string;
+  };
 }
 
 export function userContext(

@@ -15,6 +15,7 @@ import { AccessReviewService } from './access-reviews';
 import { ActivationService } from './activation';
 import { ActivationReads } from './activation-reads';
 import { ActivationRules } from './activation-rules';
+import { AdminChangeService } from './admin-changes';
 import { AuditLogService } from './audit-log';
 import type { ServiceDeps } from './deps';
 import { DisplayNames } from './display-names';
@@ -44,6 +45,8 @@ export interface Services {
   activationReads: ActivationReads;
   /** Display names of people, roles and groups for audit rows and notices (cached briefly). */
   names: DisplayNames;
+  /** The two-person rule for admin changes: proposals, approvals, break-glass. */
+  adminChanges: AdminChangeService;
   /** The clock the services use. */
   now: () => Date;
   /** Creates the tables and provisions built-in roles. Idempotent. */
@@ -83,6 +86,7 @@ export function createServices(options: ServiceOptions = {}): Services {
     activation: new ActivationService(deps, new ActivationRules(deps, policies), names, requests),
     activationReads: new ActivationReads(deps, schedules),
     names,
+    adminChanges: new AdminChangeService(deps, stores.adminChanges),
     now: deps.now,
     async startup() {
       // Every fixed table exists before the first request, so that no request creates one.
@@ -101,6 +105,7 @@ async function prepareTables(stores: Stores): Promise<void> {
       stores.index.table,
       stores.users.table,
       stores.reviews.table,
+      stores.adminChanges.table,
       tableClient(TOTP_TABLE),
       ...notifyTables(),
     ].map((t) => ensureTable(t)),

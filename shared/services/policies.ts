@@ -161,6 +161,32 @@ export class PolicyService {
   }
 
   /**
+   * What `patchRule` would check before writing (admin, policy and rule exist, the patch is valid and
+   * keeps the rule's type), without writing: a proposal under the two-person rule is checked so.
+   * Returns a description of the change.
+   */
+  async checkRulePatch(
+    ctx: OperationContext,
+    policyId: string,
+    ruleId: string,
+    body: unknown,
+  ): Promise<string> {
+    await this.deps.access.requireManage(ctx, this.deps.now());
+    const policy = await this.get(ctx, policyId);
+    const old = policy.value.rules.find((r) => r.id === ruleId);
+    if (!old) throw new NotFoundError(`Rule '${ruleId}' does not exist in policy '${policyId}'.`);
+    const patched = applyRulePatch(old, body);
+    if (!patched.success) throw validationError(patched.error, 'rule');
+    if (patched.rule['@odata.type'] !== old['@odata.type']) {
+      throw new ValidationError('The rule type cannot change.', [
+        { target: '@odata.type', message: 'must match the rule' },
+      ]);
+    }
+    const subject = await this.subject(policy.target);
+    return `Update role setting ${ruleId} of ${subject.displayName ?? policyId}`;
+  }
+
+  /**
    * roleManagementPolicyAssignments: `scopeType eq 'DirectoryRole' and scopeId eq '/'` (optionally
    * one roleDefinitionId), or `scopeType eq 'Group' and scopeId eq '{groupId}'` (optionally member/owner).
    */

@@ -67,6 +67,11 @@ const doesNotExist = () =>
   ]);
 const exists = () => new ConflictError('The role assignment already exists.', 'RoleAssignmentExists');
 
+export interface SubmitOptions {
+  /** The request's id: a replayed admin change proposal uses its own id, so a replay finds its request. */
+  requestId?: string;
+}
+
 interface Plan {
   write: Write;
   schedule: ScheduleRecord;
@@ -118,8 +123,9 @@ export class ScheduleRequestService {
     ctx: OperationContext,
     level: ScheduleLevel,
     body: unknown,
+    options: SubmitOptions = {},
   ): Promise<ScheduleRequestRecord> {
-    return this.submit(ctx, level, parseInput(RoleScheduleRequestInput, body));
+    return this.submit(ctx, level, parseInput(RoleScheduleRequestInput, body), options);
   }
 
   /** POST privilegedAccess/group eligibilityScheduleRequests / assignmentScheduleRequests (admin actions). */
@@ -127,8 +133,9 @@ export class ScheduleRequestService {
     ctx: OperationContext,
     level: ScheduleLevel,
     body: unknown,
+    options: SubmitOptions = {},
   ): Promise<ScheduleRequestRecord> {
-    return this.submit(ctx, level, parseInput(GroupScheduleRequestInput, body));
+    return this.submit(ctx, level, parseInput(GroupScheduleRequestInput, body), options);
   }
 
   /**
@@ -160,14 +167,14 @@ export class ScheduleRequestService {
             accessId: target.accessId,
             justification,
           });
-    return this.submit(ctx, level, input, requestId);
+    return this.submit(ctx, level, input, { requestId });
   }
 
   private async submit(
     ctx: OperationContext,
     level: ScheduleLevel,
     input: ScheduleRequestInput,
-    fixedRequestId?: string,
+    options: SubmitOptions = {},
   ): Promise<ScheduleRequestRecord> {
     if (isRenewalAction(input.action)) return this.requestRenewal(ctx, level, input, input.action);
     if (!isAdminAction(input.action)) {
@@ -197,7 +204,7 @@ export class ScheduleRequestService {
       const mine = (
         await this.deps.stores.roleManagement.schedules(resource, level, { principalId: input.principalId })
       ).filter((s) => sameTarget(s.value.target, target));
-      const requestId = fixedRequestId ?? randomUUID();
+      const requestId = options.requestId ?? randomUUID();
       const plan = await this.plan(ctx, level, input, target, mine, policy, requestId, now);
       const record = this.record(ctx, level, input, target, plan.schedule, plan.window, requestId, now);
       if (input.isValidationOnly) return record;

@@ -4,6 +4,7 @@ import { AuditOutbox, type CrashPoint, type Projector } from '../audit/outbox';
 import { faultPoint } from '../fault';
 import { AccessReviewStore } from '../storage/access-review-store';
 import { ActivationIndex } from '../storage/activation-index';
+import { AdminChangeRepository } from '../storage/admin-change-repository';
 import { PrincipalStore } from '../storage/principal-store';
 import { RoleManagementIndex } from '../storage/role-management-index';
 import { RoleManagementRepository } from '../storage/role-management-repository';
@@ -23,6 +24,8 @@ export interface Stores {
   activations: ActivationIndex;
   /** Access review definitions, instances and decision items (one partition). */
   reviews: AccessReviewStore;
+  /** The two-person rule's setting and proposals. */
+  adminChanges: AdminChangeRepository;
 }
 
 export interface StoreOptions {
@@ -57,5 +60,6 @@ export function createStores(options: StoreOptions = {}): Stores {
     principals,
     activations,
     reviews: new AccessReviewStore(appTable(TableName.accessReviews), outbox),
+    adminChanges: new AdminChangeRepository(outbox),
   };
 }

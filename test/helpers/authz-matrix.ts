@@ -308,6 +308,38 @@ function eligibilityRequestRows(kind: 'role' | 'group'): MatrixRow[] {
   ];
 }
 
+// The two-person rule (off on the matrix's host: no proposals exist, so a decision names an unknown id).
+function adminChangeRows(): MatrixRow[] {
+  const proposal = (action: string): MatrixRow => ({
+    method: 'POST',
+    route: `v1.0/jit/adminChangeProposals/{id}/${action}`,
+    note: 'an unknown id',
+    expect: adminOnly(404),
+    request: () => ({ path: api(`v1.0/jit/adminChangeProposals/${randomUUID()}/${action}`), body: {} }),
+  });
+  return [
+    get('v1.0/jit/adminChangeSettings', readers(200)),
+    {
+      method: 'PATCH',
+      route: 'v1.0/jit/adminChangeSettings',
+      note: 'the lifetime it has (the rule stays off)',
+      expect: adminOnly(200),
+      request: () => ({ path: api('v1.0/jit/adminChangeSettings'), body: { proposalLifetime: 'P1D' } }),
+    },
+    get('v1.0/jit/adminChangeProposals', readers(200)),
+    get(
+      'v1.0/jit/adminChangeProposals/{id}',
+      readers(404),
+      'an unknown id',
+      api(`v1.0/jit/adminChangeProposals/${randomUUID()}`),
+    ),
+    proposal('approve'),
+    proposal('deny'),
+    proposal('withdraw'),
+    get('v1.0/jit/adminChangeAlerts', readers(200)),
+  ];
+}
+
 function notificationRows(): MatrixRow[] {
   const SECRET = 'matrix-secret-0123456789';
   const link = api('v1.0/approvalLinks/not-a-link');
@@ -743,6 +775,7 @@ export const MATRIX: readonly MatrixRow[] = [
   // Notifications, approvals from outside the portal, grant connectors
   ...notificationRows(),
   ...accessReviewRows(),
+  ...adminChangeRows(),
 
   // Audit
   get('v1.0/auditLogs/directoryAudits', readers(200)),

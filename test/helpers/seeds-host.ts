@@ -16,6 +16,8 @@ export interface SeedsHost {
     body?: unknown,
     mfa?: boolean,
     claims?: Record<string, unknown>,
+    /** Extra request headers (e.g. the two-person rule's break-glass justification). */
+    headers?: Record<string, string>,
   ): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -37,12 +39,12 @@ export async function startSeedsHost(prefix: string, env: Record<string, string>
   });
   return {
     host,
-    async call(user, method, url, body, mfa = true, claims) {
+    async call(user, method, url, body, mfa = true, claims, headers = {}) {
       const { now } = await readJson(await fetch(`${host.baseUrl}/admin/devhost/clock`));
       const token = await mintDevToken(user, { mfa, keyDir, at: new Date(now), claims });
       return fetch(`${host.baseUrl}${url}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     },
