@@ -14,6 +14,7 @@ import { z } from 'zod';
 import '../orchestrations/access-review';
 import { useDurableClient } from '../orchestrations/signals';
 import {
+  type ReviewDefinition,
   ReviewDefinitionInput,
   toGraphDecision,
   toGraphDefinition,
@@ -24,7 +25,9 @@ import { notFound } from '../shared/http/errors';
 import { httpHandler, json, noContent, type RequestInfo } from '../shared/http/handler';
 import type { GraphTypeName } from '../shared/openapi/graph-schemas';
 import { type OperationSpec, registerOperation } from '../shared/openapi/registry';
-import type { OperationContext, Services } from '../shared/services';
+import { type OperationContext, type Services, services } from '../shared/services';
+import { registerAdminChangeKind } from '../shared/services/admin-changes';
+import { ACCEPTED_RESPONSE, breakGlassOf, proposalAccepted } from './admin-change-gate';
 import { operationContext, readRawBody } from './directory-common';
 
 const BASE = 'v1.0/identityGovernance/accessReviews/definitions';
@@ -74,6 +77,17 @@ const p = (req: HttpRequest) => ({
   decisionId: (req.params.decisionId ?? '').toLowerCase(),
 });
 
+async function update(s: Services, ctx: OperationContext, req: HttpRequest): Promise<HttpResponseInit> {
+  const change = { id: p(req).definitionId, body: await readRawBody(req) };
+  const out = await s.adminChanges.submit<typeof change, ReviewDefinition>(
+    ctx,
+    UPDATE_KIND,
+    change,
+    breakGlassOf(req),
+  );
+  return 'proposal' in out ? proposalAccepted(req, out.proposal) : json(200, toGraphDefinition(out.applied));
+}
+
 const DecisionBody = z
   .object({
     decision: z.enum(['Approve', 'Deny', 'DontKnow']),
@@ -85,14 +99,69 @@ const BatchBody = DecisionBody.extend({
   resourceId: z.guid().nullish(),
 }).meta({ id: 'batchRecordDecisions_input' });
 
+// Under the two-person rule (when on), creating, changing and deleting a review are proposals that a
+// second admin approves (shared/services/admin-changes.ts); a replay is idempotent under its id.
+const CREATE_KIND = 'accessReviewDefinition.create';
+const UPDATE_KIND = 'accessReviewDefinition.update';
+const DELETE_KIND = 'accessReviewDefinition.delete';
+
+registerAdminChangeKind<unknown, ReviewDefinition>({
+  kind: CREATE_KIND,
+  async propose(ctx, body) {
+    return {
+      description: `Create access review '${await services().reviews.checkNewDefinition(ctx, body)}'`,
+    };
+  },
+  apply: (ctx, body, replay) =>
+    services().reviews.createDefinition(ctx, body, replay ? { id: replay.proposalId } : {}),
+  showResult: toGraphDefinition,
+});
+registerAdminChangeKind<{ id: string; body: unknown }, ReviewDefinition>({
+  kind: UPDATE_KIND,
+  async propose(ctx, { id }) {
+    await services().access.requireManage(ctx, services().now());
+    const d = await services().reviews.definition(ctx, id);
+    return { description: `Change access review '${d.displayName}'` };
+  },
+  apply: (ctx, { id, body }) => services().reviews.updateDefinition(ctx, id, body),
+  showResult: toGraphDefinition,
+});
+registerAdminChangeKind<{ id: string }, { deleted: string }>({
+  kind: DELETE_KIND,
+  async propose(ctx, { id }) {
+    await services().access.requireManage(ctx, services().now());
+    const d = await services().reviews.definition(ctx, id);
+    return { description: `Delete access review '${d.displayName}'` };
+  },
+  async apply(ctx, { id }, replay) {
+    try {
+      await services().reviews.deleteDefinition(ctx, id);
+    } catch (err) {
+      // A replay after a crash may find it deleted by its first attempt.
+      if (!(replay?.resumed && err instanceof Error && err.name === 'NotFoundError')) throw err;
+    }
+    return { deleted: id };
+  },
+});
+
 route(
   'accessReviewDefinitions',
   BASE,
   {
     GET: async (s, ctx) =>
       json(200, { value: (await s.reviews.listDefinitions(ctx)).map(toGraphDefinition) }),
-    POST: async (s, ctx, req) =>
-      json(201, toGraphDefinition(await s.reviews.createDefinition(ctx, await readRawBody(req)))),
+    POST: async (s, ctx, req) => {
+      const body = await readRawBody(req);
+      const out = await s.adminChanges.submit<unknown, ReviewDefinition>(
+        ctx,
+        CREATE_KIND,
+        body,
+        breakGlassOf(req),
+      );
+      return 'proposal' in out
+        ? proposalAccepted(req, out.proposal)
+        : json(201, toGraphDefinition(out.applied));
+    },
   },
   [
     {
@@ -109,6 +178,7 @@ route(
       requestBody: ReviewDefinitionInput,
       responses: {
         201: graph('accessReviewScheduleDefinition', 'The definition; its first instance is scheduled'),
+        ...ACCEPTED_RESPONSE,
         400: 'Bad scope, reviewers or settings',
         403: 'Not an admin',
       },
@@ -138,19 +208,16 @@ route(
   {
     GET: async (s, ctx, req) =>
       json(200, toGraphDefinition(await s.reviews.definition(ctx, p(req).definitionId))),
-    PUT: async (s, ctx, req) =>
-      json(
-        200,
-        toGraphDefinition(await s.reviews.updateDefinition(ctx, p(req).definitionId, await readRawBody(req))),
-      ),
-    PATCH: async (s, ctx, req) =>
-      json(
-        200,
-        toGraphDefinition(await s.reviews.updateDefinition(ctx, p(req).definitionId, await readRawBody(req))),
-      ),
+    PUT: (s, ctx, req) => update(s, ctx, req),
+    PATCH: (s, ctx, req) => update(s, ctx, req),
     DELETE: async (s, ctx, req) => {
-      await s.reviews.deleteDefinition(ctx, p(req).definitionId);
-      return noContent();
+      const out = await s.adminChanges.submit(
+        ctx,
+        DELETE_KIND,
+        { id: p(req).definitionId },
+        breakGlassOf(req),
+      );
+      return 'proposal' in out ? proposalAccepted(req, out.proposal) : noContent();
     },
   },
   [
@@ -165,6 +232,7 @@ route(
       requestBody: ReviewDefinitionInput.partial(),
       responses: {
         200: graph('accessReviewScheduleDefinition', 'The definition'),
+        ...ACCEPTED_RESPONSE,
         400: 'Bad input, or a changed scope',
         403: 'Not an admin',
         404: 'No such definition',
@@ -173,7 +241,7 @@ route(
     {
       method: 'delete',
       summary: 'Delete a definition and its instances (a running instance ends, nothing applied)',
-      responses: { 204: 'Deleted', 403: 'Not an admin', 404: 'No such definition' },
+      responses: { 204: 'Deleted', ...ACCEPTED_RESPONSE, 403: 'Not an admin', 404: 'No such definition' },
     },
   ],
 );

@@ -90,15 +90,32 @@ export class AccessReviewService {
 
   // ---- definitions (admins) ---------------------------------------------------------------------
 
-  async createDefinition(ctx: OperationContext, body: unknown): Promise<ReviewDefinition> {
+  /** Checks a new definition without storing it (a proposal under the two-person rule); its name. */
+  async checkNewDefinition(ctx: OperationContext, body: unknown): Promise<string> {
+    await this.deps.access.requireManage(ctx, this.deps.now());
+    const input = parseInput(ReviewDefinitionInput, body);
+    await this.checkDefinition(input);
+    return input.displayName;
+  }
+
+  /** `options.id`: a replayed proposal creates under its own id, once. */
+  async createDefinition(
+    ctx: OperationContext,
+    body: unknown,
+    options: { id?: string } = {},
+  ): Promise<ReviewDefinition> {
     const now = this.deps.now();
     await this.deps.access.requireManage(ctx, now);
+    if (options.id) {
+      const existing = await this.store.definition(options.id);
+      if (existing) return existing.value;
+    }
     const input = parseInput(ReviewDefinitionInput, body);
     const scope = await this.checkDefinition(input);
     const first = firstStartOf(input.settings, now);
     const by = createdByOf(ctx).user;
     const definition: ReviewDefinition = {
-      id: randomUUID(),
+      id: options.id ?? randomUUID(),
       displayName: input.displayName,
       descriptionForAdmins: input.descriptionForAdmins ?? null,
       descriptionForReviewers: input.descriptionForReviewers ?? null,

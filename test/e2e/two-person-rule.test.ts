@@ -349,6 +349,39 @@ describe('the two-person rule for admin changes', () => {
     expect(change.additionalDetails).toContainEqual({ key: 'BreakGlassJustification', value: why });
   });
 
+  it('covers access reviews: a new review is a proposal until a second admin approves it', async () => {
+    const REVIEWS = `${V1}/identityGovernance/accessReviews/definitions`;
+    const proposed = await send('megan', 'POST', REVIEWS, {
+      displayName: 'Two-person review',
+      scope: {
+        query: `/roleManagement/directory/roleEligibilityScheduleInstances?$filter=(roleDefinitionId eq '${ROLE_IDS.securityReader}')`,
+      },
+      reviewers: [{ query: `/users/${adele.id}` }],
+      settings: { instanceDurationInDays: 3 },
+    });
+    expect(proposed.status).toBe(202);
+    expect(proposed.body).toMatchObject({ kind: 'accessReviewDefinition.create', status: 'Pending' });
+    expect(proposed.body.description).toBe("Create access review 'Two-person review'");
+    const named = async () =>
+      (await send('megan', 'GET', REVIEWS)).body.value.filter(
+        (d: { displayName: string }) => d.displayName === 'Two-person review',
+      );
+    expect(await named()).toEqual([]);
+    expect((await send('megan', 'POST', `${PROPOSALS}/${proposed.body.id}/approve`, {})).status).toBe(403);
+    const approved = await send('adele', 'POST', `${PROPOSALS}/${proposed.body.id}/approve`, {});
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe('Applied');
+    const [created] = await named();
+    expect(created.id).toBe(proposed.body.id);
+    // Deleting it is a proposal too.
+    const removal = await send('megan', 'DELETE', `${REVIEWS}/${created.id}`);
+    expect(removal.status).toBe(202);
+    expect((await send('adele', 'POST', `${PROPOSALS}/${removal.body.id}/approve`, {})).body.status).toBe(
+      'Applied',
+    );
+    expect(await named()).toEqual([]);
+  });
+
   it('needs a second admin to turn the rule off', async () => {
     const proposed = await send('megan', 'PATCH', SETTINGS, { twoPersonRuleEnabled: false });
     expect(proposed.status).toBe(202);
