@@ -420,7 +420,7 @@ describe('the portal in a browser', () => {
     await row.getByRole('button', { name: `Deny ${ALEX}`, exact: true }).click();
     await row.getByText('Deny', { exact: true }).waitFor();
     // The row's buttons are enabled again once the decision is saved (disabled ones are pale).
-    await page.waitForFunction('!document.querySelector("table button[disabled]")');
+    await table.locator('button[disabled]').first().waitFor({ state: 'detached' });
     await page.mouse.move(0, 0);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'review-access-adele');

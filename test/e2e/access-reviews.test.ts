@@ -279,6 +279,34 @@ describe('access reviews', () => {
     await instanceOf(definition.id, 'Completed', 1);
   });
 
+  it("records a removal the last-administrator rule refuses on the item, and keeps Megan's role", async () => {
+    const definition = await create({
+      displayName: 'Privileged Role Administrators',
+      scope: {
+        query: `/roleManagement/directory/roleAssignmentScheduleInstances?$filter=(roleDefinitionId eq '${ROLE_IDS.privilegedRoleAdministrator}')`,
+      },
+      reviewers: [{ query: `/users/${adele.id}` }],
+      settings: { instanceDurationInDays: 1, autoApplyDecisionsEnabled: true },
+    });
+    const instance = await instanceOf(definition.id, 'InProgress');
+    const base = `${DEFINITIONS}/${definition.id}/instances/${instance.id}`;
+    const items = await get('adele', `${base}/decisions/${REVIEWER}`);
+    const megans = items.value.find(
+      (x: { principal: { id: string } }) => x.principal.id === DEMO_USERS.megan.id,
+    );
+    expect(megans).toMatchObject({ assignmentType: 'active', recommendation: 'NotAvailable' });
+    expect(
+      (await call('adele', 'PATCH', `${base}/decisions/${megans.id}`, { decision: 'Deny' })).status,
+    ).toBe(204);
+    expect((await call('megan', 'POST', `${base}/stop`)).status).toBe(204);
+    await instanceOf(definition.id, 'Applied');
+    const item = await get('megan', `${base}/decisions/${megans.id}`);
+    expect(item.applyResult).toBe('AppliedWithUnknownFailure');
+    expect(item.applyResultDetail).toMatch(/last/i);
+    // Megan is still an administrator: she can list every review.
+    expect((await call('megan', 'GET', DEFINITIONS)).status).toBe(200);
+  });
+
   it('refuses bad definitions with a clear 400 and non-admins with a 403', async () => {
     const bad = await call('megan', 'POST', DEFINITIONS, {
       displayName: 'Nonsense',

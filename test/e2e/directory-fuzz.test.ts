@@ -481,7 +481,7 @@ describe('malformed bodies: a 4xx, and nothing stored', () => {
     const stage = setting.approvalStages[0];
     const badSetting = fc.constantFrom(
       { ...setting, approvalStages: [] },
-      { ...setting, approvalStages: [stage, stage] },
+      { ...setting, approvalStages: [stage, stage, stage, stage] },
       { ...setting, approvalStages: [{ ...stage, approvalStageTimeOutInDays: 0 }] },
       { ...setting, approvalStages: [{ ...stage, approvalStageTimeOutInDays: 8 }] },
       { ...setting, isApprovalRequired: true, approvalStages: [{ ...stage, primaryApprovers: [] }] },
