@@ -1,6 +1,6 @@
 // One interface for every lifecycle notice (activation requested, approved, denied, activated,
 // expiring soon, deactivated, expired, revoked, eligibility and active assignment changes by admins,
-// a connector that gave up).
+// a connector that gave up, a PIM alert that became active).
 // Mail and webhook channels sit behind it (./channels); with none configured notices are logged.
 // A failing channel never throws into a grant or a revoke: send() reports, it does not fail.
 import type { Target } from '../domain/schedules';
@@ -19,7 +19,8 @@ export type NoticeEvent =
   | 'deactivated'
   | 'expired'
   | 'revoked'
-  | 'connectorFailed';
+  | 'connectorFailed'
+  | 'alertRaised';
 
 export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'eligibilityAssigned',
@@ -36,6 +37,7 @@ export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'expired',
   'revoked',
   'connectorFailed',
+  'alertRaised',
 ];
 
 export interface Notice {
@@ -67,6 +69,8 @@ export interface Notice {
   };
   /** For connectorFailed: which connector, and whether the grant or the revoke failed. */
   connector?: { id: string; displayName: string; action: 'grant' | 'extend' | 'revoke'; error: string };
+  /** For alertRaised: the PIM alert that became active (roleManagementAlerts). */
+  alert?: { id: string; displayName: string; severityLevel: string; incidentCount: number };
 }
 
 export interface DeliveryReport {

@@ -33,12 +33,14 @@ const CRITICAL: ReadonlySet<NoticeEvent> = new Set([
   'assignmentAssigned',
   'renewalRequested',
   'connectorFailed',
+  'alertRaised',
 ]);
 
 function ruleSuffix(event: NoticeEvent): string | undefined {
   if (event === 'eligibilityAssigned' || event === 'eligibilityRemoved') return 'Admin_Eligibility';
   if (event === 'assignmentAssigned' || event === 'assignmentRemoved') return 'Admin_Assignment';
-  if (event === 'connectorFailed' || event === 'renewalRequested') return undefined;
+  if (event === 'connectorFailed' || event === 'renewalRequested' || event === 'alertRaised')
+    return undefined;
   return 'EndUser_Assignment';
 }
 

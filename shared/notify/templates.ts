@@ -37,6 +37,7 @@ export const AUDIENCES: Record<NoticeEvent, readonly Audience[]> = {
   expired: ['requester'],
   revoked: ['requester'],
   connectorFailed: ['admins'],
+  alertRaised: ['admins'],
 };
 
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();
@@ -90,6 +91,8 @@ function subjectOf(f: NoticeFacts, audience: Audience): string {
         : `Your active assignment of ${role} was removed`;
     case 'renewalRequested':
       return `${who} asks for more time on ${role}`;
+    case 'alertRaised':
+      return `PIM alert: ${f.alert?.displayName ?? role} (${f.alert?.incidentCount ?? 0} incidents)`;
     case 'connectorFailed':
       return `Alert: connector ${f.connector?.displayName ?? ''} could not ${f.connector?.action ?? 'sync'} ${role} for ${who}`;
   }
@@ -136,6 +139,11 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
         `${who} asks an administrator to extend or renew their assignment of ${role} (it ends ${time(f.endDateTime)}). ` +
         `Grant it with adminExtend or adminRenew of that assignment; deny it by canceling the request.`
       );
+    case 'alertRaised':
+      return (
+        `The PIM alert "${f.alert?.displayName ?? role}" became active with ${f.alert?.incidentCount ?? 0} ` +
+        `incident(s). See it in the portal's Alerts page or GET /api/v1.0/identityGovernance/roleManagementAlerts/alerts.`
+      );
     case 'connectorFailed':
       return (
         `The grant connector ${f.connector?.displayName ?? ''} did not accept the ${f.connector?.action ?? ''} ` +
@@ -146,10 +154,14 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
 }
 
 function rowsOf(f: NoticeFacts, audience: Audience): [string, string][] {
-  const rows: [string, string][] = [
-    ['Who', `${nameOf(f.principal)}${f.principal.email ? ` <${f.principal.email}>` : ''}`],
-    ['Role', f.targetDisplayName],
-  ];
+  // An alert is about the tenant, not one person or role: its incidents list those.
+  const rows: [string, string][] =
+    f.event === 'alertRaised'
+      ? []
+      : [
+          ['Who', `${nameOf(f.principal)}${f.principal.email ? ` <${f.principal.email}>` : ''}`],
+          ['Role', f.targetDisplayName],
+        ];
   const scope = scopeOf(f.target);
   if (scope) rows.push(['Scope', scope]);
   if (f.justification) rows.push(['Justification', f.justification]);
@@ -164,6 +176,13 @@ function rowsOf(f: NoticeFacts, audience: Audience): [string, string][] {
     rows.push(['Decide before', time(f.approval.expiresDateTime)]);
   }
   if (f.event === 'connectorFailed' && f.connector) rows.push(['Error', f.connector.error]);
+  if (f.event === 'alertRaised' && f.alert) {
+    rows.push(
+      ['Alert', f.alert.id],
+      ['Severity', f.alert.severityLevel],
+      ['Incidents', String(f.alert.incidentCount)],
+    );
+  }
   if (audience !== 'requester') rows.push(['Request', f.subjectId]);
   return rows.map(([k, v]) => [k, oneLine(v)]);
 }

@@ -3,6 +3,8 @@
 //   await s.startup();                    // at app start: built-in roles, leftover audit rows
 //   await s.requests.submitRoleRequest(ctx, 'eligibility', body);
 
+import { AlertService } from '../alerts/service';
+import { AlertStore } from '../alerts/store';
 import { INDEX_KINDS } from '../audit/audit-keys';
 import { now as clockNow } from '../clock';
 import { settings } from '../config';
@@ -41,6 +43,8 @@ export interface Services {
   activationReads: ActivationReads;
   /** Display names of people, roles and groups for audit rows and notices (cached briefly). */
   names: DisplayNames;
+  /** PIM alerts (roleManagementAlerts): evaluation, dismissal, remediation, settings. */
+  alerts: AlertService;
   /** The clock the services use. */
   now: () => Date;
   /** Creates the tables and provisions built-in roles. Idempotent. */
@@ -65,6 +69,7 @@ export function createServices(options: ServiceOptions = {}): Services {
   const schedules = new ScheduleQueryService(deps);
   const policies = new PolicyService(deps, ensureBuiltIn);
   const names = new DisplayNames(stores);
+  const alertStore = new AlertStore(stores.outbox);
   return {
     stores,
     access,
@@ -78,10 +83,11 @@ export function createServices(options: ServiceOptions = {}): Services {
     activation: new ActivationService(deps, new ActivationRules(deps, policies), names, requests),
     activationReads: new ActivationReads(deps, schedules),
     names,
+    alerts: new AlertService(deps, alertStore, requests, policies),
     now: deps.now,
     async startup() {
       // Every fixed table exists before the first request, so that no request creates one.
-      await prepareTables(stores);
+      await Promise.all([prepareTables(stores), alertStore.prepare()]);
       await roleDefinitions.ensureBuiltIns();
     },
     sweepAuditOutbox: (graceMs) => stores.outbox.sweep({ graceMs }),

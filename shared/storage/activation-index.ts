@@ -123,6 +123,24 @@ export class ActivationIndex {
     return queryPage(this.table, filter, page, (row) => ScheduleRecord.parse(JSON.parse(String(row.data))));
   }
 
+  /** Activations (live, ended or revoked) that started at or after `since`, with who and what. */
+  activatedSince(
+    kind: Kind,
+    since: Date,
+    page: PageRequest,
+  ): Promise<Page<{ principalId: string; resourceId: string; startDateTime: string }>> {
+    const filter = and(
+      partitionIs(partitionOf(kind)),
+      rowKeyPrefix('s|'),
+      odata`startAt ge ${since.toISOString()}`,
+    );
+    return queryPage(this.table, filter, page, (row) => ({
+      principalId: String(row.principalId),
+      resourceId: String(row.rowKey).split('|')[1] ?? '',
+      startDateTime: String(row.startAt),
+    }));
+  }
+
   /** Requests waiting for `approverId`: who asked (principal id) and the request id. */
   async waitingFor(kind: Kind, approverId: string): Promise<{ principalId: string; requestId: string }[]> {
     const filter = and(
@@ -160,7 +178,8 @@ export class ActivationIndex {
       const copy = { partitionKey: pk, rowKey: `s|${resource.id}|${id}`, principalId };
       if (!row) return [{ ...copy, removed: true }];
       return [
-        { ...copy, removed: false, expiresAt: row.expiresAt, data: row.data },
+        // startAt: when it began, so that alerts count recent activations without reading them all.
+        { ...copy, removed: false, expiresAt: row.expiresAt, startAt: startOf(row), data: row.data },
         { partitionKey: pk, rowKey: `i|${id}`, principalId },
       ];
     }
@@ -194,11 +213,24 @@ export class ActivationIndex {
       [...byPartition.values()].map(async (rows) => {
         for (let i = 0; i < rows.length; i += MAX_BATCH) {
           const batch = rows.slice(i, i + MAX_BATCH);
-          if (batch.length === 1) await this.table.upsertEntity(batch[0]!, 'Replace');
+          if (batch.length === 1) await this.table.upsertEntity(batch[0]!, modeOf(batch[0]!));
           else
-            await this.table.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, 'Replace']));
+            await this.table.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, modeOf(e)]));
         }
       }),
     );
   }
+}
+
+function startOf(row: Row): string | undefined {
+  try {
+    return ScheduleRecord.parse(JSON.parse(String(row.data))).startDateTime;
+  } catch {
+    return undefined;
+  }
+}
+
+// A revoked activation's copy keeps its other columns (startAt: it still counts as an activation).
+function modeOf(e: Entity): 'Merge' | 'Replace' {
+  return e.removed === true ? 'Merge' : 'Replace';
 }
