@@ -12,7 +12,7 @@ import { BuiltInRoleId } from '../domain/roles';
 import type { ScheduleRecord } from '../domain/schedules';
 import type { AlertSettings, AlertType } from './definitions';
 
-/** One recorded activation (the activation index keeps them from the moment they are granted). */
+/** One recorded activation: who, which role, when it was asked for (from the activation index). */
 export interface ActivationFact {
   principalId: string;
   roleDefinitionId: string;

@@ -36,6 +36,8 @@ import { lastSignIns } from './sign-ins';
 import type { AlertState, AlertStore, StoredIncident } from './store';
 
 const ALL_ROWS = 10_000_000;
+/** How long the evaluation that raised an alert has to record its notice before another resends it. */
+const NOTIFY_GRACE_MS = 5 * 60_000;
 
 export class AlertService {
   constructor(
@@ -145,10 +147,14 @@ export class AlertService {
         changes.push({ next, etag });
       }
       await this.store.putStates(changes, audits);
-      return new Map(changes.map((c) => [c.next.type, c.next]));
+      const raised = changes.filter((c) => c.next.activations > stored.get(c.next.type)!.state.activations);
+      return {
+        states: new Map(changes.map((c) => [c.next.type, c.next])),
+        raised: raised.map((c) => c.next.type),
+      };
     });
-    await this.notifyRaised(after);
-    return after;
+    await this.notifyRaised(after.states, new Set(after.raised), now);
+    return after.states;
   }
 
   private stateAudit(ctx: OperationContext, now: Date, type: AlertType, s: AlertState): DirectoryAudit {
@@ -161,10 +167,20 @@ export class AlertService {
     });
   }
 
-  /** Sends the notice of each activation not yet notified, then records it (once per activation). */
-  private async notifyRaised(states: Map<AlertType, AlertState>): Promise<void> {
+  /**
+   * Sends the notice of each activation not yet notified, then records it (once per activation).
+   * The evaluation that raised the alert sends it; another one only after a grace period (the
+   * raiser crashed before recording it), so that two evaluations racing do not both send.
+   */
+  private async notifyRaised(
+    states: Map<AlertType, AlertState>,
+    raised: Set<AlertType>,
+    now: Date,
+  ): Promise<void> {
     for (const [type, s] of states) {
       if (!s.isActive || s.notified >= s.activations) continue;
+      const since = s.lastModifiedDateTime ? now.getTime() - Date.parse(s.lastModifiedDateTime) : Infinity;
+      if (!raised.has(type) && since < NOTIFY_GRACE_MS) continue;
       const def = DEFINITIONS[type];
       await notifier().send({
         event: 'alertRaised',

@@ -19,6 +19,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { ProjectionRef, Projector } from '../audit/outbox';
 import { ActivationRequest, pendingApprovers } from '../domain/activation';
 import { ScheduleRecord } from '../domain/schedules';
+import { idTime } from '../time-ordered-id';
 import { and, partitionIs, rowKeyPrefix } from './keys';
 import { getRow, type Page, type PageRequest, queryPage, type Row } from './paging';
 import { principalOfPk, REQUEST_PREFIX, SCHEDULE_PREFIX } from './principal-keys';
@@ -123,7 +124,7 @@ export class ActivationIndex {
     return queryPage(this.table, filter, page, (row) => ScheduleRecord.parse(JSON.parse(String(row.data))));
   }
 
-  /** Activations (live, ended or revoked) that started at or after `since`, with who and what. */
+  /** Activations (live, ended or revoked) asked for at or after `since`, with who, what and when. */
   activatedSince(
     kind: Kind,
     since: Date,
@@ -176,10 +177,12 @@ export class ActivationIndex {
     if (ref.rowKey.startsWith(SCHEDULE_PREFIX)) {
       const id = ref.rowKey.slice(SCHEDULE_PREFIX.length);
       const copy = { partitionKey: pk, rowKey: `s|${resource.id}|${id}`, principalId };
-      if (!row) return [{ ...copy, removed: true }];
+      // startAt: when it was asked for (the id is time-ordered), so that alerts count recent
+      // activations without reading them all; known even when the projection runs after the revoke.
+      const startAt = startOf(id);
+      if (!row) return [{ ...copy, removed: true, startAt }];
       return [
-        // startAt: when it began, so that alerts count recent activations without reading them all.
-        { ...copy, removed: false, expiresAt: row.expiresAt, startAt: startOf(row), data: row.data },
+        { ...copy, removed: false, expiresAt: row.expiresAt, startAt, data: row.data },
         { partitionKey: pk, rowKey: `i|${id}`, principalId },
       ];
     }
@@ -222,12 +225,9 @@ export class ActivationIndex {
   }
 }
 
-function startOf(row: Row): string | undefined {
-  try {
-    return ScheduleRecord.parse(JSON.parse(String(row.data))).startDateTime;
-  } catch {
-    return undefined;
-  }
+function startOf(scheduleId: string): string | undefined {
+  const ms = idTime(scheduleId);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
 // A revoked activation's copy keeps its other columns (startAt: it still counts as an activation).
