@@ -301,7 +301,8 @@ export class AlertService {
         'AlertNotRemediatable',
       );
     }
-    const incident = await this.store.incident(type, incidentId);
+    // Incident ids are row keys made of ids, '_' and '-': anything else names no incident.
+    const incident = /^[\w-]{1,200}$/.test(incidentId) ? await this.store.incident(type, incidentId) : undefined;
     if (!incident)
       throw new NotFoundError(`No incident '${incidentId.slice(0, 100)}' in alert '${alertId}'.`);
     switch (type) {
