@@ -13,6 +13,7 @@ import type { DirectoryAudit } from '../audit/directory-audit';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { EnablementRule, findRule, parsePolicyId, type RoleManagementPolicy, RuleId } from '../domain/policy';
 import type { ScheduleLevel } from '../domain/schedules';
+import { faultPoint } from '../fault';
 import { notifier } from '../notify/notifier';
 import { allPages } from '../services/access';
 import { event } from '../services/audit-events';
@@ -153,6 +154,7 @@ export class AlertService {
         raised: raised.map((c) => c.next.type),
       };
     });
+    if (after.raised.length > 0) faultPoint('alerts:afterRaise'); // crash tests: raised, not yet notified
     await this.notifyRaised(after.states, new Set(after.raised), now);
     return after.states;
   }
@@ -302,7 +304,9 @@ export class AlertService {
       );
     }
     // Incident ids are row keys made of ids, '_' and '-': anything else names no incident.
-    const incident = /^[\w-]{1,200}$/.test(incidentId) ? await this.store.incident(type, incidentId) : undefined;
+    const incident = /^[\w-]{1,200}$/.test(incidentId)
+      ? await this.store.incident(type, incidentId)
+      : undefined;
     if (!incident)
       throw new NotFoundError(`No incident '${incidentId.slice(0, 100)}' in alert '${alertId}'.`);
     switch (type) {
