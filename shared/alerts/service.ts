@@ -10,6 +10,8 @@
 // alert and activation) goes out until `notified` catches up, so a crash in between resends it.
 import { createHash } from 'node:crypto';
 import type { DirectoryAudit } from '../audit/directory-audit';
+import type { Projector } from '../audit/outbox';
+import { fixedDurationMs } from '../domain/duration';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { EnablementRule, findRule, parsePolicyId, type RoleManagementPolicy, RuleId } from '../domain/policy';
 import type { ScheduleLevel } from '../domain/schedules';
@@ -17,12 +19,14 @@ import { faultPoint } from '../fault';
 import { notifier } from '../notify/notifier';
 import { allPages } from '../services/access';
 import { event } from '../services/audit-events';
-import type { OperationContext } from '../services/context';
+import { type OperationContext, systemContext } from '../services/context';
 import type { ServiceDeps } from '../services/deps';
 import { requireOtherRoleHolder } from '../services/last-admin';
 import type { PolicyService } from '../services/policies';
 import { withRetry } from '../services/retry';
 import type { ScheduleRequestService } from '../services/schedule-requests';
+import { principalOfPk, SCHEDULE_PREFIX } from '../storage/principal-keys';
+import { resourceOfPk } from '../storage/role-management-keys';
 import {
   ALERT_TYPES,
   type AlertSettings,
@@ -39,6 +43,7 @@ import type { AlertState, AlertStore, StoredIncident } from './store';
 const ALL_ROWS = 10_000_000;
 /** How long the evaluation that raised an alert has to record its notice before another resends it. */
 const NOTIFY_GRACE_MS = 5 * 60_000;
+const SETTINGS_CACHE_MS = 60_000;
 
 export class AlertService {
   constructor(
@@ -66,8 +71,53 @@ export class AlertService {
   }
 
   async settings(): Promise<AlertSettings> {
-    return (await this.store.settings()).settings;
+    const settings = (await this.store.settings()).settings;
+    this.cached = { settings, at: Date.now() };
+    return settings;
   }
+
+  // The activation-time check reads the settings from a short cache (a change here clears it;
+  // another instance's change is seen within the minute).
+  private cached: { settings: AlertSettings; at: number } | undefined;
+
+  private async cachedSettings(): Promise<AlertSettings> {
+    if (this.cached && Date.now() - this.cached.at < SETTINGS_CACHE_MS) return this.cached.settings;
+    return this.settings();
+  }
+
+  /**
+   * The outbox's projector, after the activation index: a role activation just published may
+   * complete a burst, so activation frequency is checked at activation time - one query of that
+   * principal's activations of that role - and the alert evaluated when the threshold is reached.
+   * Publication runs after the commit (in the background of the activation), and a failure here
+   * is only logged: the hourly evaluation finds the burst anyway.
+   */
+  readonly activationProjector: Projector = async (tableName, refs) => {
+    if (tableName !== this.deps.stores.principals.table.tableName) return;
+    const pairs = new Map<string, { principalId: string; roleId: string }>();
+    for (const r of refs) {
+      const principalId = principalOfPk(r.partitionKey);
+      const role = r.resource ? resourceOfPk(r.resource) : undefined;
+      if (!principalId || role?.kind !== 'role' || !r.rowKey.startsWith(SCHEDULE_PREFIX)) continue;
+      pairs.set(`${principalId}|${role.id}`, { principalId, roleId: role.id });
+    }
+    if (pairs.size === 0) return;
+    try {
+      const c = (await this.cachedSettings()).SequentialActivationRenewalsAlert;
+      if (!c.isEnabled) return;
+      const since = new Date(
+        this.deps.now().getTime() - (fixedDurationMs(c.timeIntervalBetweenActivations) ?? 0),
+      );
+      for (const { principalId, roleId } of pairs.values()) {
+        const count = await this.deps.stores.activations.countActivations(roleId, principalId, since);
+        if (count < c.sequentialActivationCounterThreshold) continue;
+        await this.evaluate(systemContext('PIM alerts'), ['SequentialActivationRenewalsAlert']);
+        return;
+      }
+    } catch (err) {
+      console.warn('alerts: the activation-time frequency check failed; the timer will evaluate', err);
+    }
+  };
 
   async states(): Promise<Map<AlertType, AlertState>> {
     return new Map([...(await this.store.states())].map(([t, s]) => [t, s.state]));
@@ -103,6 +153,7 @@ export class AlertService {
         details: { Settings: JSON.stringify(merged.data) },
       });
       await this.store.putSettings(type, merged.data as never, etags.get(type), audit);
+      this.cached = undefined;
       return merged.data;
     });
   }
@@ -130,15 +181,18 @@ export class AlertService {
         const digest = digestOf(incidents);
         let next: AlertState = { ...state, lastScannedDateTime: now.toISOString() };
         if (digest !== state.digest) {
-          const fresh = await this.store.replaceIncidents(type, incidents, now);
+          const firstSeen = await this.store.replaceIncidents(type, incidents, now);
           // Dismissed: hidden until an incident appears that was not there when it was dismissed.
-          const dismissed = incidents.length > 0 && state.dismissed && fresh.size === 0;
+          const since = state.dismissedDateTime ?? '';
+          const dismissed =
+            incidents.length > 0 && state.dismissed && ![...firstSeen.values()].some((t) => t > since);
           const isActive = incidents.length > 0 && !dismissed;
           next = {
             ...next,
             digest,
             incidentCount: incidents.length,
             dismissed,
+            dismissedDateTime: dismissed ? state.dismissedDateTime : null,
             isActive,
             activations: isActive && !state.isActive ? state.activations + 1 : state.activations,
             lastModifiedDateTime: now.toISOString(),
@@ -223,8 +277,12 @@ export class AlertService {
         isEnabled: needs('RedundantAssignmentAlert'),
       },
     });
+    // Frequency alone (the activation-time check) needs only the activations.
+    const needsSchedules = ALERT_TYPES.some(
+      (t) => t !== 'SequentialActivationRenewalsAlert' && t !== 'NoMfaOnRoleActivationAlert' && needs(t),
+    );
     const schedules = (level: ScheduleLevel) =>
-      allPages((p) => index.allSchedules('role', level, p, now), ALL_ROWS);
+      needsSchedules ? allPages((p) => index.allSchedules('role', level, p, now), ALL_ROWS) : [];
     const [roles, policies, groups, eligibilities, assignments, recent, signIns] = await Promise.all([
       allPages((p) => index.roleDefinitions(p), ALL_ROWS),
       needs('NoMfaOnRoleActivationAlert') ? allPages((p) => index.policies('role', p), ALL_ROWS) : [],
@@ -272,6 +330,7 @@ export class AlertService {
         ...state,
         isActive: false,
         dismissed: true,
+        dismissedDateTime: now.toISOString(),
         lastModifiedDateTime: now.toISOString(),
       };
       const audit = event(ctx, now, {

@@ -33,6 +33,8 @@ export interface AlertState {
   /** Digest of the incident ids: evaluation rewrites incidents only when it changes. */
   digest: string;
   dismissed: boolean;
+  /** When it was dismissed: an incident first seen later brings it back. */
+  dismissedDateTime: string | null;
   /** Counts the times the alert became active; `notified` is the last one whose notice went out. */
   activations: number;
   notified: number;
@@ -60,6 +62,7 @@ export function emptyState(type: AlertType): AlertState {
     incidentCount: 0,
     digest: '',
     dismissed: false,
+    dismissedDateTime: null,
     activations: 0,
     notified: 0,
     lastScannedDateTime: null,
@@ -177,15 +180,18 @@ export class AlertStore {
     return row ? incidentOf(row) : undefined;
   }
 
-  /** Makes the stored incidents of `type` equal `next` (batches of 100); returns the ids that are new. */
-  async replaceIncidents(type: AlertType, next: readonly Incident[], at: Date): Promise<Set<string>> {
+  /**
+   * Makes the stored incidents of `type` equal `next` (batches of 100); returns when each was first
+   * seen (kept from the stored row, so that an evaluation retried after a race gets the same answer).
+   */
+  async replaceIncidents(type: AlertType, next: readonly Incident[], at: Date): Promise<Map<string, string>> {
     const current = new Map((await this.incidents(type)).map((i) => [i.id, i]));
-    const fresh = new Set<string>();
+    const firstSeen = new Map<string, string>();
     const actions: TransactionAction[] = [];
     const wanted = new Set(next.map((i) => i.id));
     for (const i of next) {
       const before = current.get(i.id);
-      if (!before) fresh.add(i.id);
+      firstSeen.set(i.id, before?.firstSeenDateTime ?? at.toISOString());
       const row = {
         partitionKey: incidentsPk(type),
         rowKey: i.id,
@@ -207,7 +213,7 @@ export class AlertStore {
         if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
       }
     }
-    return fresh;
+    return firstSeen;
   }
 }
 

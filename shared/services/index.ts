@@ -70,6 +70,9 @@ export function createServices(options: ServiceOptions = {}): Services {
   const policies = new PolicyService(deps, ensureBuiltIn);
   const names = new DisplayNames(stores);
   const alertStore = new AlertStore(stores.outbox);
+  const alerts = new AlertService(deps, alertStore, requests, policies);
+  // After the activation index (it counts the rows that projector writes): frequency at activation time.
+  stores.projectors.push(alerts.activationProjector);
   return {
     stores,
     access,
@@ -83,7 +86,7 @@ export function createServices(options: ServiceOptions = {}): Services {
     activation: new ActivationService(deps, new ActivationRules(deps, policies), names, requests),
     activationReads: new ActivationReads(deps, schedules),
     names,
-    alerts: new AlertService(deps, alertStore, requests, policies),
+    alerts,
     now: deps.now,
     async startup() {
       // Every fixed table exists before the first request, so that no request creates one.

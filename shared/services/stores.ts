@@ -20,6 +20,8 @@ export interface Stores {
   principals: PrincipalStore;
   /** Activations by id, by role or group, and by approver (derived from principals' partitions). */
   activations: ActivationIndex;
+  /** What publication runs after each commit, in order; services may append theirs (alerts). */
+  projectors: Projector[];
 }
 
 export interface StoreOptions {
@@ -53,5 +55,6 @@ export function createStores(options: StoreOptions = {}): Stores {
     index,
     principals,
     activations,
+    projectors,
   };
 }

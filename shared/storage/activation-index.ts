@@ -142,6 +142,18 @@ export class ActivationIndex {
     }));
   }
 
+  /** How many activations of one role one principal asked for at or after `since` (one query). */
+  async countActivations(roleId: string, principalId: string, since: Date): Promise<number> {
+    const filter = and(
+      partitionIs(partitionOf('role')),
+      rowKeyPrefix(`s|${roleId}|`),
+      odata`principalId eq ${principalId}`,
+      odata`startAt ge ${since.toISOString()}`,
+    );
+    const page = await queryPage(this.table, filter, { top: 1000 }, () => true);
+    return page.items.length;
+  }
+
   /** Requests waiting for `approverId`: who asked (principal id) and the request id. */
   async waitingFor(kind: Kind, approverId: string): Promise<{ principalId: string; requestId: string }[]> {
     const filter = and(
