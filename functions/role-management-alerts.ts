@@ -96,16 +96,43 @@ async function incidentView(type: AlertType, i: StoredIncident) {
   };
 }
 
-const AlertBody = z.object({
-  id: z.string(),
-  alertDefinitionId: z.string(),
-  scopeId: z.string(),
-  scopeType: z.string(),
-  isActive: z.boolean(),
-  incidentCount: z.number().int(),
-  lastModifiedDateTime: z.string().nullable(),
-  lastScannedDateTime: z.string().nullable(),
-});
+// Response bodies (Graph's beta types, which v1.0's metadata lacks), for the OpenAPI document.
+const Scoped = { id: z.string(), scopeId: z.literal(SCOPE_ID), scopeType: z.literal(SCOPE_TYPE) };
+const AlertBody = z
+  .object({
+    ...Scoped,
+    alertDefinitionId: z.string(),
+    isActive: z.boolean(),
+    incidentCount: z.number().int(),
+    lastModifiedDateTime: z.iso.datetime().nullable(),
+    lastScannedDateTime: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'unifiedRoleManagementAlert' });
+const DefinitionBody = z
+  .object({
+    ...Scoped,
+    displayName: z.string(),
+    description: z.string(),
+    severityLevel: z.enum(['low', 'medium', 'high']),
+    securityImpact: z.string(),
+    mitigationSteps: z.string(),
+    howToPrevent: z.string(),
+    isRemediatable: z.boolean(),
+    isConfigurable: z.boolean(),
+  })
+  .meta({ id: 'unifiedRoleManagementAlertDefinition' });
+const ConfigurationBody = z
+  .looseObject({
+    '@odata.type': z.string(),
+    ...Scoped,
+    alertDefinitionId: z.string(),
+    isEnabled: z.boolean(),
+  })
+  .meta({ id: 'unifiedRoleManagementAlertConfiguration' });
+const IncidentBody = z
+  .looseObject({ '@odata.type': z.string(), id: z.string() })
+  .meta({ id: 'unifiedRoleManagementAlertIncident' });
+const listOf = (item: z.ZodType) => z.object({ value: z.array(item) });
 
 // ---- requests ----------------------------------------------------------------------------------
 
@@ -121,10 +148,10 @@ const ConfigurationPatch = z
 const READ_RESPONSES = { 401: 'No or bad token', 403: 'Not a reader or admin' } as const;
 const ADMIN_RESPONSES = { 401: 'No or bad token', 403: 'Not an admin' } as const;
 
-for (const [path, summary] of [
-  ['alertDefinitions', 'Alert definitions (readers)'],
-  ['alertConfigurations', 'Alert configurations (readers)'],
-  ['alerts', 'Alerts (readers)'],
+for (const [path, summary, item] of [
+  ['alertDefinitions', 'Alert definitions (readers)', DefinitionBody],
+  ['alertConfigurations', 'Alert configurations (readers)', ConfigurationBody],
+  ['alerts', 'Alerts (readers)', AlertBody],
 ] as const) {
   registerOperation({
     method: 'get',
@@ -132,7 +159,11 @@ for (const [path, summary] of [
     summary,
     tags: TAGS,
     collection: { filter: FILTER, paged: false },
-    responses: { 200: 'The collection', 400: 'Bad $filter', ...READ_RESPONSES },
+    responses: {
+      200: { description: 'The collection', schema: listOf(item) },
+      400: 'Bad $filter',
+      ...READ_RESPONSES,
+    },
   });
 }
 registerOperation({
@@ -140,14 +171,22 @@ registerOperation({
   path: `/${BASE}/alertDefinitions/{id}`,
   summary: 'One alert definition (readers)',
   tags: TAGS,
-  responses: { 200: 'The definition', 404: 'No such alert', ...READ_RESPONSES },
+  responses: {
+    200: { description: 'The definition', schema: DefinitionBody },
+    404: 'No such alert',
+    ...READ_RESPONSES,
+  },
 });
 registerOperation({
   method: 'get',
   path: `/${BASE}/alertConfigurations/{id}`,
   summary: 'One alert configuration (readers)',
   tags: TAGS,
-  responses: { 200: 'The configuration', 404: 'No such alert', ...READ_RESPONSES },
+  responses: {
+    200: { description: 'The configuration', schema: ConfigurationBody },
+    404: 'No such alert',
+    ...READ_RESPONSES,
+  },
 });
 registerOperation({
   method: 'patch',
@@ -155,7 +194,12 @@ registerOperation({
   summary: 'Enable, disable or tune an alert (admins)',
   tags: TAGS,
   requestBody: ConfigurationPatch,
-  responses: { 200: 'The configuration', 400: 'Bad setting', 404: 'No such alert', ...ADMIN_RESPONSES },
+  responses: {
+    200: { description: 'The configuration', schema: ConfigurationBody },
+    400: 'Bad setting',
+    404: 'No such alert',
+    ...ADMIN_RESPONSES,
+  },
 });
 registerOperation({
   method: 'get',
@@ -174,7 +218,11 @@ registerOperation({
   summary: "An alert's incidents (readers)",
   tags: TAGS,
   collection: {},
-  responses: { 200: 'A page of incidents', 404: 'No such alert', ...READ_RESPONSES },
+  responses: {
+    200: { description: 'A page of incidents', schema: listOf(IncidentBody) },
+    404: 'No such alert',
+    ...READ_RESPONSES,
+  },
 });
 registerOperation({
   method: 'post',
