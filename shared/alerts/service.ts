@@ -53,6 +53,14 @@ export class AlertService {
     private readonly policies: PolicyService,
   ) {}
 
+  /** At startup: activation copies from before the alerts get their start, once (one read after). */
+  async prepare(): Promise<void> {
+    await this.store.prepare();
+    if (await this.store.isDone('activationStartAt')) return;
+    await this.deps.stores.activations.backfillStartAt();
+    await this.store.markDone('activationStartAt');
+  }
+
   // ---- reads ---------------------------------------------------------------------------------
 
   async requireRead(ctx: OperationContext): Promise<void> {

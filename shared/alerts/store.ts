@@ -4,6 +4,7 @@
 //   alert               {alertType}       state: active, incident count and digest, dismissal, activations
 //   incidents|{type}    {incidentId}      one incident (Graph properties as JSON, first seen)
 //   signin              {principalId}     last authenticated call (./sign-ins.ts)
+//   done                {step}            one-time steps done (the activation index's backfill)
 //   *                   ~outbox|...       audit outbox rows of changes made here (shared/audit/outbox.ts)
 // Config and alert rows change through the audit outbox (their audit row commits with them);
 // incident rows are derived from the directory and rewritten only when an alert's digest changes.
@@ -78,6 +79,15 @@ export class AlertStore {
 
   prepare(): Promise<void> {
     return ensureTable(this.table);
+  }
+
+  /** Whether a one-time step (a migration) is done; `markDone` records it. */
+  async isDone(step: string): Promise<boolean> {
+    return (await getRow(this.table, 'done', step)) !== undefined;
+  }
+
+  async markDone(step: string): Promise<void> {
+    await this.table.upsertEntity({ partitionKey: 'done', rowKey: step }, 'Replace');
   }
 
   // ---- settings ------------------------------------------------------------------------------

@@ -92,6 +92,7 @@ export function createServices(options: ServiceOptions = {}): Services {
       // Every fixed table exists before the first request, so that no request creates one.
       await Promise.all([prepareTables(stores), alertStore.prepare()]);
       await roleDefinitions.ensureBuiltIns();
+      await alerts.prepare();
     },
     sweepAuditOutbox: (graceMs) => stores.outbox.sweep({ graceMs }),
   };

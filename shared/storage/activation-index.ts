@@ -24,7 +24,7 @@ import { and, partitionIs, rowKeyPrefix } from './keys';
 import { getRow, type Page, type PageRequest, queryPage, type Row } from './paging';
 import { principalOfPk, REQUEST_PREFIX, SCHEDULE_PREFIX } from './principal-keys';
 import { resourceOfPk } from './role-management-keys';
-import { appTable, TableName } from './tables';
+import { appTable, ensureTable, TableName } from './tables';
 
 type Kind = 'role' | 'group';
 type Entity = { partitionKey: string; rowKey: string } & Record<string, unknown>;
@@ -140,6 +140,32 @@ export class ActivationIndex {
       resourceId: String(row.rowKey).split('|')[1] ?? '',
       startDateTime: String(row.startAt),
     }));
+  }
+
+  /**
+   * Gives the activation copies written before `startAt` existed their start (the time of their
+   * time-ordered id), so that the alerts count them. Reads the role partition's copies once, in
+   * pages; merges only the rows that lack it. Idempotent.
+   */
+  async backfillStartAt(): Promise<number> {
+    await ensureTable(this.table);
+    const missing: Entity[] = [];
+    const filter = and(partitionIs(partitionOf('role')), rowKeyPrefix('s|'));
+    const rows = this.table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'startAt'] },
+    });
+    for await (const row of rows) {
+      if (typeof row.startAt === 'string') continue;
+      const startAt = startOf(String(row.rowKey).slice(String(row.rowKey).lastIndexOf('|') + 1));
+      if (startAt)
+        missing.push({ partitionKey: String(row.partitionKey), rowKey: String(row.rowKey), startAt });
+    }
+    for (let i = 0; i < missing.length; i += MAX_BATCH) {
+      await this.table.submitTransaction(
+        missing.slice(i, i + MAX_BATCH).map((e): TransactionAction => ['upsert', e, 'Merge']),
+      );
+    }
+    return missing.length;
   }
 
   /** How many activations of one role one principal asked for at or after `since` (one query). */
