@@ -25,6 +25,7 @@ import './admin-change-proposals';
 import './eligibility-notices';
 import './access-reviews';
 import './access-review-links';
+import './role-management-alerts';
 import './test-hooks';
 // Last: its catch-all route serves the portal (and the API's 404 for unknown paths under api/).
 import './portal';
@@ -32,7 +33,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { useDurableClient } from '../orchestrations/signals';
 import { settings } from '../shared/config';
-import { services } from '../shared/services';
+import { services, systemContext } from '../shared/services';
 import { loadDemoData } from '../shared/services/demo-data';
 
 // At start: the tables and the built-in roles. `npm start` also loads the seeds' scenario
@@ -40,7 +41,11 @@ import { loadDemoData } from '../shared/services/demo-data';
 async function prepare(): Promise<void> {
   const s = services();
   await s.startup();
-  if (/^(1|true)$/i.test(process.env.DEMO_DATA ?? '')) await loadDemoData(s);
+  if (/^(1|true)$/i.test(process.env.DEMO_DATA ?? '')) {
+    await loadDemoData(s);
+    // The demo shows its alerts at once rather than after the first hourly evaluation.
+    await s.alerts.evaluate(systemContext('PIM alerts'));
+  }
 }
 
 const RETRY_MS = 5_000;

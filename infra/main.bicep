@@ -244,6 +244,8 @@ var appSettings = concat(
     // Audit.
     { name: 'AUDIT_SEAL_KEY', value: '${kv}audit-seal-key)' }
     { name: 'OUTBOX_STARTUP_GRACE_SECONDS', value: '60' }
+    // PIM alerts: evaluated hourly (six-field NCRONTAB).
+    { name: 'ALERTS_EVALUATION_SCHEDULE', value: '0 0 * * * *' }
   ],
   // Optional settings are left out when blank (an absent setting takes the code's default).
   empty(smtpHost) ? [] : [

@@ -87,6 +87,11 @@ const Settings = z.object({
   GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com/v1.0'),
   ARM_BASE_URL: z.url().default('https://management.azure.com'),
   AZURE_CLIENT_ID: z.string().optional(),
+  // PIM alerts (shared/alerts): when the timer evaluates them, six-field NCRONTAB (default: hourly).
+  ALERTS_EVALUATION_SCHEDULE: z
+    .string()
+    .regex(/^\S+( \S+){5}$|^\d{1,2}:\d{2}:\d{2}$/, 'a six-field NCRONTAB expression or a TimeSpan')
+    .default('0 0 * * * *'),
   // The outbox (shared/audit/outbox.ts): at startup, commits older than this whose publication a
   // crash interrupted are finished (0 where this host is the only writer, e.g. a test after kill -9).
   OUTBOX_STARTUP_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),

@@ -30,6 +30,7 @@ const RoleSettings = admin(() => import('./pages/admin/RoleSettings'), 'RoleSett
 const AdminAuditLog = admin(() => import('./pages/admin/AuditLog'), 'AdminAuditLog');
 const AdminIntegrations = admin(() => import('./pages/admin/Integrations'), 'AdminIntegrations');
 const AdminAccessReviews = admin(() => import('./pages/admin/AccessReviews'), 'AdminAccessReviews');
+const AdminAlerts = admin(() => import('./pages/admin/Alerts'), 'AdminAlerts');
 
 const useGlobalStyles = makeStaticStyles({
   body: { margin: 0 },
@@ -77,11 +78,6 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground1Selected,
     fontWeight: tokens.fontWeightSemibold,
   },
-  navSoon: {
-    display: 'block',
-    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL}`,
-    color: tokens.colorNeutralForeground2,
-  },
   main: { padding: tokens.spacingHorizontalXXL, minWidth: 0 },
 });
 
@@ -107,10 +103,8 @@ const ADMIN_ROUTES: Route[] = [
   { path: '/admin/access-reviews', label: 'Access reviews', page: () => <AdminAccessReviews /> },
   { path: '/admin/audit', label: 'Audit log', page: () => <AdminAuditLog /> },
   { path: '/admin/integrations', label: 'Connectors and subscriptions', page: () => <AdminIntegrations /> },
+  { path: '/admin/alerts', label: 'Alerts', page: () => <AdminAlerts /> },
 ];
-
-/** Coming in other issues: their place in the navigation is kept. */
-const COMING = ['Alerts'];
 
 export function App() {
   useGlobalStyles();
@@ -144,14 +138,6 @@ function Shell() {
           {session.isAdmin || session.canReadAudit ? (
             <NavSection title="Manage" routes={ADMIN_ROUTES} current={path} />
           ) : null}
-          <h2 className={styles.navHeading}>Coming soon</h2>
-          <ul className={styles.navList}>
-            {COMING.map((label) => (
-              <li key={label} className={styles.navSoon}>
-                {label}
-              </li>
-            ))}
-          </ul>
         </nav>
         <main className={styles.main}>
           <Suspense fallback={<Spinner label="Loading" />}>{route ? route.page() : <NotFound />}</Suspense>

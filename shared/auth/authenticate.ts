@@ -2,6 +2,7 @@
 // AUTH_JWKS_URL) and, when enabled, the local dev issuer; optionally App Service's principal header.
 import type { HttpRequest } from '@azure/functions';
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { noteSignIn } from '../alerts/sign-ins';
 import { now } from '../clock';
 import { type AuthSettings, authSettings } from '../config';
 import { serviceUnavailable, unauthorized } from '../http/errors';
@@ -16,7 +17,7 @@ export async function authenticate(req: HttpRequest): Promise<Caller> {
   const s = authSettings();
   if (s.TRUST_APP_SERVICE_AUTH) {
     const principal = req.headers.get(CLIENT_PRINCIPAL_HEADER);
-    if (principal) return callerFromClientPrincipal(principal, s.MFA_MAX_AGE_MINUTES);
+    if (principal) return signedIn(callerFromClientPrincipal(principal, s.MFA_MAX_AGE_MINUTES));
   }
   const header = req.headers.get('authorization');
   if (!header) throw unauthorized('Access token is empty.');
@@ -32,6 +33,12 @@ export async function authenticate(req: HttpRequest): Promise<Caller> {
   const claims = await verifyToken(token, issuers, now());
   const caller = callerFromClaims(claims, s.MFA_MAX_AGE_MINUTES);
   if (!caller) throw unauthorized("The token has no valid 'oid' claim.", true);
+  return signedIn(caller);
+}
+
+// The stale-account alert needs each principal's last authenticated call (at most a write an hour).
+function signedIn(caller: Caller): Caller {
+  noteSignIn(caller.id);
   return caller;
 }
 

@@ -35,6 +35,7 @@ export interface NoticeFacts {
     reviewJustification: string | null;
   };
   connector?: Notice['connector'];
+  alert?: Notice['alert'];
 }
 
 export async function person(id: string): Promise<Person> {
@@ -63,6 +64,7 @@ export async function gatherFacts(notice: Notice): Promise<NoticeFacts> {
     ticketSystem: r?.ticketSystem ?? null,
     by: notice.by ? await person(notice.by) : null,
     connector: notice.connector,
+    alert: notice.alert,
   };
   if (r?.approval) {
     facts.approval = {

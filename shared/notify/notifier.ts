@@ -1,6 +1,7 @@
 // One interface for every lifecycle notice (activation requested, approved, denied, activated,
 // expiring soon, deactivated, expired, revoked, eligibility and active assignment changes by admins,
-// a connector that gave up, an admin change proposed or bypassed under the two-person rule).
+// a connector that gave up, an admin change proposed or bypassed under the two-person rule, a PIM
+// alert that became active).
 // Mail and webhook channels sit behind it (./channels); with none configured notices are logged.
 // A failing channel never throws into a grant or a revoke: send() reports, it does not fail.
 import type { Target } from '../domain/schedules';
@@ -23,7 +24,8 @@ export type NoticeEvent =
   // The two-person rule (shared/services/admin-changes.ts): a change waits for a second admin, or a
   // Global Administrator bypassed the rule (break-glass).
   | 'adminChangeProposed'
-  | 'adminChangeBypassed';
+  | 'adminChangeBypassed'
+  | 'alertRaised';
 
 export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'eligibilityAssigned',
@@ -42,6 +44,7 @@ export const NOTICE_EVENTS: readonly NoticeEvent[] = [
   'connectorFailed',
   'adminChangeProposed',
   'adminChangeBypassed',
+  'alertRaised',
 ];
 
 export interface Notice {
@@ -78,6 +81,8 @@ export interface Notice {
   round?: string;
   /** For connectorFailed: which connector, and whether the grant or the revoke failed. */
   connector?: { id: string; displayName: string; action: 'grant' | 'extend' | 'revoke'; error: string };
+  /** For alertRaised: the PIM alert that became active (roleManagementAlerts). */
+  alert?: { id: string; displayName: string; severityLevel: string; incidentCount: number };
 }
 
 export interface DeliveryReport {

@@ -30,6 +30,7 @@ export function eventPayload(f: NoticeFacts, deliveryId: string) {
       ? { id: f.approval.id, stepId: f.approval.stepId, expiresDateTime: f.approval.expiresDateTime }
       : null,
     connector: f.connector ?? null,
+    alert: f.alert ?? null,
   };
 }
 
@@ -39,6 +40,7 @@ const COLORS: Record<string, string> = {
   denied: 'A80000',
   revoked: 'A80000',
   connectorFailed: 'A80000',
+  alertRaised: 'A80000',
 };
 
 export function payloadFor(format: PayloadFormat, f: NoticeFacts, deliveryId: string): unknown {

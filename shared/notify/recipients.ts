@@ -35,6 +35,7 @@ const CRITICAL: ReadonlySet<NoticeEvent> = new Set([
   'connectorFailed',
   'adminChangeProposed',
   'adminChangeBypassed',
+  'alertRaised',
 ]);
 
 function ruleSuffix(event: NoticeEvent): string | undefined {
@@ -44,7 +45,8 @@ function ruleSuffix(event: NoticeEvent): string | undefined {
     event === 'connectorFailed' ||
     event === 'renewalRequested' ||
     event === 'adminChangeProposed' ||
-    event === 'adminChangeBypassed'
+    event === 'adminChangeBypassed' ||
+    event === 'alertRaised'
   )
     return undefined;
   return 'EndUser_Assignment';

@@ -40,6 +40,7 @@ export const AUDIENCES: Record<NoticeEvent, readonly Audience[]> = {
   // The two-person rule: every admin may be the second one; a bypass is an alert to all of them.
   adminChangeProposed: ['admins'],
   adminChangeBypassed: ['admins'],
+  alertRaised: ['admins'],
 };
 
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();
@@ -97,6 +98,8 @@ function subjectOf(f: NoticeFacts, audience: Audience): string {
       return `${nameOf(f.by)} proposes an admin change: ${role}`;
     case 'adminChangeBypassed':
       return `Alert: ${nameOf(f.by)} bypassed the two-person rule: ${role}`;
+    case 'alertRaised':
+      return `PIM alert: ${f.alert?.displayName ?? role} (${f.alert?.incidentCount ?? 0} incidents)`;
     case 'connectorFailed':
       return `Alert: connector ${f.connector?.displayName ?? ''} could not ${f.connector?.action ?? 'sync'} ${role} for ${who}`;
   }
@@ -154,6 +157,11 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
         `${nameOf(f.by)}, a Global Administrator, applied this change without a second administrator ` +
         `(break-glass): ${role}. Check that it was meant.`
       );
+    case 'alertRaised':
+      return (
+        `The PIM alert "${f.alert?.displayName ?? role}" became active with ${f.alert?.incidentCount ?? 0} ` +
+        `incident(s). See it in the portal's Alerts page or GET /api/v1.0/identityGovernance/roleManagementAlerts/alerts.`
+      );
     case 'connectorFailed':
       return (
         `The grant connector ${f.connector?.displayName ?? ''} did not accept the ${f.connector?.action ?? ''} ` +
@@ -164,10 +172,14 @@ function leadOf(f: NoticeFacts, audience: Audience): string {
 }
 
 function rowsOf(f: NoticeFacts, audience: Audience): [string, string][] {
-  const rows: [string, string][] = [
-    ['Who', `${nameOf(f.principal)}${f.principal.email ? ` <${f.principal.email}>` : ''}`],
-    [f.event.startsWith('adminChange') ? 'Change' : 'Role', f.targetDisplayName],
-  ];
+  // An alert is about the tenant, not one person or role: its incidents list those.
+  const rows: [string, string][] =
+    f.event === 'alertRaised'
+      ? []
+      : [
+          ['Who', `${nameOf(f.principal)}${f.principal.email ? ` <${f.principal.email}>` : ''}`],
+          [f.event.startsWith('adminChange') ? 'Change' : 'Role', f.targetDisplayName],
+        ];
   const scope = scopeOf(f.target);
   if (scope) rows.push(['Scope', scope]);
   if (f.justification) rows.push(['Justification', f.justification]);
@@ -182,6 +194,13 @@ function rowsOf(f: NoticeFacts, audience: Audience): [string, string][] {
     rows.push(['Decide before', time(f.approval.expiresDateTime)]);
   }
   if (f.event === 'connectorFailed' && f.connector) rows.push(['Error', f.connector.error]);
+  if (f.event === 'alertRaised' && f.alert) {
+    rows.push(
+      ['Alert', f.alert.id],
+      ['Severity', f.alert.severityLevel],
+      ['Incidents', String(f.alert.incidentCount)],
+    );
+  }
   if (audience !== 'requester') rows.push(['Request', f.subjectId]);
   return rows.map(([k, v]) => [k, oneLine(v)]);
 }

@@ -271,5 +271,6 @@ function operationId(op: OperationSpec): string {
  */
 function isGuidParameter(path: string, name: string): boolean {
   if (name === 'memberId') return true;
-  return name === 'id' && !path.startsWith('/v1.0/policies/');
+  // Policy ids and PIM alert ids (`DirectoryRole_<type>`) are names, not GUIDs.
+  return name === 'id' && !path.startsWith('/v1.0/policies/') && !path.includes('/roleManagementAlerts/');
 }

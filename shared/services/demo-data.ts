@@ -130,6 +130,18 @@ export async function loadDemoData(s: Services): Promise<DemoDataResult> {
     ),
   );
 
+  // The Search and Purge role is held through the group, whose activation asks for MFA; the role's
+  // own policy does not (so the demo's alerts list it under "roles without MFA").
+  count(
+    await patchRule(
+      s,
+      ctx,
+      { kind: 'role', roleDefinitionId: BuiltInRoleId.searchAndPurge },
+      RuleId.enablementEndUserAssignment,
+      { enabledRules: ['Justification'] },
+    ),
+  );
+
   const members: PolicyTarget = { kind: 'group', groupId: DEMO_GROUP_ID, accessId: 'member' };
   count(
     await patchRule(s, ctx, members, RuleId.enablementEndUserAssignment, {

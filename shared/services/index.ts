@@ -3,6 +3,8 @@
 //   await s.startup();                    // at app start: built-in roles, leftover audit rows
 //   await s.requests.submitRoleRequest(ctx, 'eligibility', body);
 
+import { AlertService } from '../alerts/service';
+import { AlertStore } from '../alerts/store';
 import { INDEX_KINDS } from '../audit/audit-keys';
 import { now as clockNow } from '../clock';
 import { settings } from '../config';
@@ -47,6 +49,8 @@ export interface Services {
   names: DisplayNames;
   /** The two-person rule for admin changes: proposals, approvals, break-glass. */
   adminChanges: AdminChangeService;
+  /** PIM alerts (roleManagementAlerts): evaluation, dismissal, remediation, settings. */
+  alerts: AlertService;
   /** The clock the services use. */
   now: () => Date;
   /** Creates the tables and provisions built-in roles. Idempotent. */
@@ -72,6 +76,10 @@ export function createServices(options: ServiceOptions = {}): Services {
   const policies = new PolicyService(deps, ensureBuiltIn);
   const names = new DisplayNames(stores);
   const groups = new GroupService(deps);
+  const alertStore = new AlertStore(stores.outbox);
+  const alerts = new AlertService(deps, alertStore, requests, policies);
+  // After the activation index (it counts the rows that projector writes): frequency at activation time.
+  stores.projectors.push(alerts.activationProjector);
   return {
     stores,
     access,
@@ -87,11 +95,13 @@ export function createServices(options: ServiceOptions = {}): Services {
     activationReads: new ActivationReads(deps, schedules),
     names,
     adminChanges: new AdminChangeService(deps, stores.adminChanges),
+    alerts,
     now: deps.now,
     async startup() {
       // Every fixed table exists before the first request, so that no request creates one.
-      await prepareTables(stores);
+      await Promise.all([prepareTables(stores), alertStore.prepare()]);
       await roleDefinitions.ensureBuiltIns();
+      await alerts.prepare();
     },
     sweepAuditOutbox: (graceMs) => stores.outbox.sweep({ graceMs }),
   };

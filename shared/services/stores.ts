@@ -26,6 +26,8 @@ export interface Stores {
   reviews: AccessReviewStore;
   /** The two-person rule's setting and proposals. */
   adminChanges: AdminChangeRepository;
+  /** What publication runs after each commit, in order; services may append theirs (alerts). */
+  projectors: Projector[];
 }
 
 export interface StoreOptions {
@@ -61,5 +63,6 @@ export function createStores(options: StoreOptions = {}): Stores {
     activations,
     reviews: new AccessReviewStore(appTable(TableName.accessReviews), outbox),
     adminChanges: new AdminChangeRepository(outbox),
+    projectors,
   };
 }

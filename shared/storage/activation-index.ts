@@ -19,11 +19,12 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { ProjectionRef, Projector } from '../audit/outbox';
 import { ActivationRequest, pendingApprovers } from '../domain/activation';
 import { ScheduleRecord } from '../domain/schedules';
+import { idTime } from '../time-ordered-id';
 import { and, partitionIs, rowKeyPrefix } from './keys';
 import { getRow, type Page, type PageRequest, queryPage, type Row } from './paging';
 import { principalOfPk, REQUEST_PREFIX, SCHEDULE_PREFIX } from './principal-keys';
 import { resourceOfPk } from './role-management-keys';
-import { appTable, TableName } from './tables';
+import { appTable, ensureTable, TableName } from './tables';
 
 type Kind = 'role' | 'group';
 type Entity = { partitionKey: string; rowKey: string } & Record<string, unknown>;
@@ -123,6 +124,62 @@ export class ActivationIndex {
     return queryPage(this.table, filter, page, (row) => ScheduleRecord.parse(JSON.parse(String(row.data))));
   }
 
+  /** Activations (live, ended or revoked) asked for at or after `since`, with who, what and when. */
+  activatedSince(
+    kind: Kind,
+    since: Date,
+    page: PageRequest,
+  ): Promise<Page<{ principalId: string; resourceId: string; startDateTime: string }>> {
+    const filter = and(
+      partitionIs(partitionOf(kind)),
+      rowKeyPrefix('s|'),
+      odata`startAt ge ${since.toISOString()}`,
+    );
+    return queryPage(this.table, filter, page, (row) => ({
+      principalId: String(row.principalId),
+      resourceId: String(row.rowKey).split('|')[1] ?? '',
+      startDateTime: String(row.startAt),
+    }));
+  }
+
+  /**
+   * Gives the activation copies written before `startAt` existed their start (the time of their
+   * time-ordered id), so that the alerts count them. Reads the role partition's copies once, in
+   * pages; merges only the rows that lack it. Idempotent.
+   */
+  async backfillStartAt(): Promise<number> {
+    await ensureTable(this.table);
+    const missing: Entity[] = [];
+    const filter = and(partitionIs(partitionOf('role')), rowKeyPrefix('s|'));
+    const rows = this.table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'startAt'] },
+    });
+    for await (const row of rows) {
+      if (typeof row.startAt === 'string') continue;
+      const startAt = startOf(String(row.rowKey).slice(String(row.rowKey).lastIndexOf('|') + 1));
+      if (startAt)
+        missing.push({ partitionKey: String(row.partitionKey), rowKey: String(row.rowKey), startAt });
+    }
+    for (let i = 0; i < missing.length; i += MAX_BATCH) {
+      await this.table.submitTransaction(
+        missing.slice(i, i + MAX_BATCH).map((e): TransactionAction => ['upsert', e, 'Merge']),
+      );
+    }
+    return missing.length;
+  }
+
+  /** How many activations of one role one principal asked for at or after `since` (one query). */
+  async countActivations(roleId: string, principalId: string, since: Date): Promise<number> {
+    const filter = and(
+      partitionIs(partitionOf('role')),
+      rowKeyPrefix(`s|${roleId}|`),
+      odata`principalId eq ${principalId}`,
+      odata`startAt ge ${since.toISOString()}`,
+    );
+    const page = await queryPage(this.table, filter, { top: 1000 }, () => true);
+    return page.items.length;
+  }
+
   /** Requests waiting for `approverId`: who asked (principal id) and the request id. */
   async waitingFor(kind: Kind, approverId: string): Promise<{ principalId: string; requestId: string }[]> {
     const filter = and(
@@ -158,9 +215,12 @@ export class ActivationIndex {
     if (ref.rowKey.startsWith(SCHEDULE_PREFIX)) {
       const id = ref.rowKey.slice(SCHEDULE_PREFIX.length);
       const copy = { partitionKey: pk, rowKey: `s|${resource.id}|${id}`, principalId };
-      if (!row) return [{ ...copy, removed: true }];
+      // startAt: when it was asked for (the id is time-ordered), so that alerts count recent
+      // activations without reading them all; known even when the projection runs after the revoke.
+      const startAt = startOf(id);
+      if (!row) return [{ ...copy, removed: true, startAt }];
       return [
-        { ...copy, removed: false, expiresAt: row.expiresAt, data: row.data },
+        { ...copy, removed: false, expiresAt: row.expiresAt, startAt, data: row.data },
         { partitionKey: pk, rowKey: `i|${id}`, principalId },
       ];
     }
@@ -194,11 +254,21 @@ export class ActivationIndex {
       [...byPartition.values()].map(async (rows) => {
         for (let i = 0; i < rows.length; i += MAX_BATCH) {
           const batch = rows.slice(i, i + MAX_BATCH);
-          if (batch.length === 1) await this.table.upsertEntity(batch[0]!, 'Replace');
+          if (batch.length === 1) await this.table.upsertEntity(batch[0]!, modeOf(batch[0]!));
           else
-            await this.table.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, 'Replace']));
+            await this.table.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, modeOf(e)]));
         }
       }),
     );
   }
+}
+
+function startOf(scheduleId: string): string | undefined {
+  const ms = idTime(scheduleId);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+// A revoked activation's copy keeps its other columns (startAt: it still counts as an activation).
+function modeOf(e: Entity): 'Merge' | 'Replace' {
+  return e.removed === true ? 'Merge' : 'Replace';
 }

@@ -1,10 +1,11 @@
 // `npm run bench`: starts its own in-memory Azurite, runs each benchmark against a devhost, prints tables.
 // BENCH_TIMERS sets how many pending timers the idle measurement uses (default 10000);
 // BENCH_AUDIT_ROWS / BENCH_AUDIT_DAYS the audit log's size (default 1000000 rows over 365 days);
-// BENCH_ONLY=durable|activation|audit runs one of them.
+// BENCH_ONLY=durable|activation|audit|alerts runs one of them.
 import path from 'node:path';
 import { startAzurite } from '../../devhost/azurite';
 import { activationBench } from './activation-bench';
+import { alertsBench } from './alerts-bench';
 import { auditBench } from './audit-bench';
 import { printTable, repoRoot, startBenchHost } from './bench-util';
 import { durableBench } from './durable-bench';
@@ -18,6 +19,13 @@ async function main(): Promise<void> {
     const only = process.env.BENCH_ONLY;
     if (only === 'activation') {
       printTable('Activation (devhost, Azurite in memory)', await activationBench(azurite));
+      return;
+    }
+    if (only === 'alerts') {
+      printTable(
+        'PIM alerts evaluation (in process, Azurite in memory)',
+        await alertsBench(azurite.connectionString),
+      );
       return;
     }
     if (only === 'audit') {
@@ -37,6 +45,10 @@ async function main(): Promise<void> {
     printTable(
       'Audit trail (devhost, Azurite in memory)',
       await auditBench(azurite.connectionString, azurite.process.pid),
+    );
+    printTable(
+      'PIM alerts evaluation (in process, Azurite in memory)',
+      await alertsBench(azurite.connectionString),
     );
   } finally {
     await azurite.stop();

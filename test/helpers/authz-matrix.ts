@@ -544,6 +544,62 @@ function accessReviewRows(): MatrixRow[] {
   ];
 }
 
+function alertRows(): MatrixRow[] {
+  const base = 'v1.0/identityGovernance/roleManagementAlerts';
+  const noMfa = 'DirectoryRole_NoMfaOnRoleActivationAlert';
+  const post = (
+    route: string,
+    expect: Statuses,
+    path: string,
+    note?: string,
+    body: unknown = {},
+  ): MatrixRow => ({
+    method: 'POST',
+    route: `${base}/${route}`,
+    note,
+    expect,
+    request: () => ({ path: api(`${base}/${path}`), body }),
+  });
+  return [
+    get(`${base}/alertDefinitions`, readers(200)),
+    get(`${base}/alertDefinitions/{id}`, readers(200), undefined, api(`${base}/alertDefinitions/${noMfa}`)),
+    get(`${base}/alertConfigurations`, readers(200)),
+    get(
+      `${base}/alertConfigurations/{id}`,
+      readers(200),
+      undefined,
+      api(`${base}/alertConfigurations/${noMfa}`),
+    ),
+    {
+      method: 'PATCH',
+      route: `${base}/alertConfigurations/{id}`,
+      note: 'isEnabled: true',
+      expect: adminOnly(200),
+      request: () => ({ path: api(`${base}/alertConfigurations/${noMfa}`), body: { isEnabled: true } }),
+    },
+    get(`${base}/alerts`, readers(200)),
+    get(`${base}/alerts/{id}`, readers(200), undefined, api(`${base}/alerts/${noMfa}`)),
+    get(
+      `${base}/alerts/{id}/alertIncidents`,
+      readers(200),
+      undefined,
+      api(`${base}/alerts/${noMfa}/alertIncidents`),
+    ),
+    post('alerts/refresh', adminOnly(204), 'alerts/refresh', undefined, {
+      scopeId: '/',
+      scopeType: 'DirectoryRole',
+    }),
+    post('alerts/{id}/refresh', adminOnly(204), `alerts/${noMfa}/refresh`),
+    post('alerts/{id}/dismiss', adminOnly(200), `alerts/${noMfa}/dismiss`),
+    post(
+      'alerts/{id}/alertIncidents/{incidentId}/remediate',
+      adminOnly(404),
+      `alerts/${noMfa}/alertIncidents/${randomUUID()}/remediate`,
+      'an incident that does not exist',
+    ),
+  ];
+}
+
 export const MATRIX: readonly MatrixRow[] = [
   get('health', all(200)),
   get('openapi.json', all(200)),
@@ -776,6 +832,9 @@ export const MATRIX: readonly MatrixRow[] = [
   ...notificationRows(),
   ...accessReviewRows(),
   ...adminChangeRows(),
+
+  // PIM alerts (roleManagementAlerts): readers read, admins act
+  ...alertRows(),
 
   // Audit
   get('v1.0/auditLogs/directoryAudits', readers(200)),
