@@ -11,6 +11,8 @@ export const ALERT_TYPES = [
   'RedundantAssignmentAlert',
   'RolesAssignedOutsidePrivilegedIdentityManagementAlert',
   'StaleSignInAlert',
+  // The service's own (no Graph counterpart): a Global Administrator bypassed the two-person rule.
+  'TwoPersonRuleBypassedAlert',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -115,6 +117,19 @@ export const DEFINITIONS: Record<AlertType, AlertDefinitionText> = {
     isRemediatable: true,
     isConfigurable: true,
   },
+  TwoPersonRuleBypassedAlert: {
+    displayName: 'The two-person rule was bypassed',
+    description:
+      'A Global Administrator applied an admin change without a second administrator (break-glass), within the configured duration.',
+    severityLevel: 'high',
+    securityImpact:
+      'A change to privileged access took effect on one person’s word; if the account was taken over, nobody else saw it first.',
+    mitigationSteps:
+      'Ask the Global Administrator about the change and its justification (each incident names both); undo it if it was not meant.',
+    howToPrevent: 'Keep break-glass for emergencies; make sure a second administrator is reachable.',
+    isRemediatable: false,
+    isConfigurable: true,
+  },
 };
 
 // ---- configurations ---------------------------------------------------------------------------
@@ -142,6 +157,7 @@ export const CONFIG_SCHEMAS = {
   RedundantAssignmentAlert: z.strictObject({ ...Base, duration: DurationSetting }),
   RolesAssignedOutsidePrivilegedIdentityManagementAlert: z.strictObject({ ...Base }),
   StaleSignInAlert: z.strictObject({ ...Base, duration: DurationSetting }),
+  TwoPersonRuleBypassedAlert: z.strictObject({ ...Base, duration: DurationSetting }),
 } satisfies Record<AlertType, z.ZodObject>;
 
 export type AlertSettings = {
@@ -163,6 +179,7 @@ export const DEFAULT_SETTINGS: AlertSettings = {
   RedundantAssignmentAlert: { isEnabled: true, duration: 'P30D' },
   RolesAssignedOutsidePrivilegedIdentityManagementAlert: { isEnabled: true },
   StaleSignInAlert: { isEnabled: true, duration: 'P30D' },
+  TwoPersonRuleBypassedAlert: { isEnabled: true, duration: 'P7D' },
 };
 
 /** Graph's configuration subtype (`@odata.type`) of each alert type. */

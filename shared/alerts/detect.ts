@@ -33,6 +33,17 @@ export interface Snapshot {
   activations: readonly ActivationFact[];
   /** Principal id -> its last authenticated call (ISO), as recorded (./sign-ins.ts). */
   lastSignIns: ReadonlyMap<string, string>;
+  /** Break-glass bypasses of the two-person rule (shared/services/admin-changes.ts). */
+  bypasses: readonly BypassFact[];
+}
+
+/** One bypass: the proposal row that records it. */
+export interface BypassFact {
+  proposalId: string;
+  byId: string;
+  description: string;
+  justification: string;
+  at: string;
 }
 
 /** An incident: its id (a row key) and Graph's properties of its subtype. */
@@ -82,6 +93,22 @@ export function detect(type: AlertType, snapshot: Snapshot, settings: AlertSetti
 }
 
 const DETECTORS: Record<AlertType, (s: Snapshot, settings: AlertSettings) => Incident[]> = {
+  TwoPersonRuleBypassedAlert(s, settings) {
+    const since = s.now.getTime() - ms(settings.TwoPersonRuleBypassedAlert.duration);
+    return s.bypasses
+      .filter((b) => Date.parse(b.at) >= since)
+      .map((b) => ({
+        id: b.proposalId,
+        props: {
+          assigneeId: b.byId,
+          proposalId: b.proposalId,
+          change: b.description,
+          justification: b.justification,
+          bypassedDateTime: b.at,
+        },
+      }));
+  },
+
   TooManyGlobalAdminsAssignedToTenantAlert(s, settings) {
     const c = settings.TooManyGlobalAdminsAssignedToTenantAlert;
     const holders = new Set<string>();

@@ -245,6 +245,7 @@ export class AlertService {
       if (!s.isActive || s.notified >= s.activations) continue;
       const since = s.lastModifiedDateTime ? now.getTime() - Date.parse(s.lastModifiedDateTime) : Infinity;
       if (!raised.has(type) && since < NOTIFY_GRACE_MS) continue;
+      if (!(await this.claimNotice(type, s.activations, now))) continue;
       const def = DEFINITIONS[type];
       await notifier().send({
         event: 'alertRaised',
@@ -268,6 +269,26 @@ export class AlertService {
         );
       });
     }
+  }
+
+  /**
+   * Takes the lease to send activation `activation`'s notice (compare-and-swap on the state row):
+   * of two evaluations at the same moment (a timer and a refresh) one sends. A sender that dies
+   * leaves the lease to run out, and a later evaluation sends.
+   */
+  private async claimNotice(type: AlertType, activation: number, now: Date): Promise<boolean> {
+    return withRetry(async () => {
+      const current = await this.store.state(type);
+      const lease = current.state.notifyingUntil;
+      if (current.state.notified >= activation) return false;
+      if (lease && Date.parse(lease) > now.getTime()) return false;
+      const until = new Date(now.getTime() + NOTIFY_GRACE_MS).toISOString();
+      await this.store.putStates(
+        [{ next: { ...current.state, notifyingUntil: until }, etag: current.etag }],
+        [],
+      );
+      return true;
+    });
   }
 
   /** One read of each catalog the chosen types need (see the file's comment). */
@@ -304,6 +325,9 @@ export class AlertService {
         ? lastSignIns()
         : new Map<string, string>(),
     ]);
+    const bypasses = needs('TwoPersonRuleBypassedAlert')
+      ? await this.deps.stores.adminChanges.proposals()
+      : [];
     const byRole = new Map<string, RoleManagementPolicy>();
     for (const p of policies) {
       const target = parsePolicyId(p.id);
@@ -322,6 +346,20 @@ export class AlertService {
         startDateTime: a.startDateTime,
       })),
       lastSignIns: signIns,
+      bypasses: bypasses.flatMap((p) => {
+        const justification = (p as { breakGlassJustification?: string }).breakGlassJustification;
+        return justification
+          ? [
+              {
+                proposalId: p.id,
+                byId: p.proposedBy.id,
+                description: p.description,
+                justification,
+                at: p.createdDateTime,
+              },
+            ]
+          : [];
+      }),
     };
   }
 

@@ -112,6 +112,8 @@ export class AdminChangeService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly repo: AdminChangeRepository,
+    /** After a bypass: raise the PIM alert at once (the hourly evaluation would find it too). */
+    private readonly onBypass: () => Promise<unknown> = async () => undefined,
   ) {}
 
   // ---- the setting --------------------------------------------------------------------------
@@ -229,6 +231,9 @@ export class AdminChangeService {
       signals: [this.notice('adminChangeBypassed', proposal)],
     });
     const done = await this.finish(proposal, await this.etagOf(id), false);
+    await this.onBypass().catch((err: unknown) =>
+      console.warn('alerts: evaluation after a bypass failed', err),
+    );
     if (done.status === 'Failed' && done.failure) {
       throw new AppError(done.failure.status, done.failure.code, done.failure.message);
     }

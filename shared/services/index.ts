@@ -19,6 +19,7 @@ import { ActivationReads } from './activation-reads';
 import { ActivationRules } from './activation-rules';
 import { AdminChangeService } from './admin-changes';
 import { AuditLogService } from './audit-log';
+import { systemContext } from './context';
 import type { ServiceDeps } from './deps';
 import { DisplayNames } from './display-names';
 import { GroupService } from './groups';
@@ -94,7 +95,9 @@ export function createServices(options: ServiceOptions = {}): Services {
     activation: new ActivationService(deps, new ActivationRules(deps, policies), names, requests),
     activationReads: new ActivationReads(deps, schedules),
     names,
-    adminChanges: new AdminChangeService(deps, stores.adminChanges),
+    adminChanges: new AdminChangeService(deps, stores.adminChanges, () =>
+      alerts.evaluate(systemContext('PIM alerts'), ['TwoPersonRuleBypassedAlert']),
+    ),
     alerts,
     now: deps.now,
     async startup() {

@@ -107,9 +107,9 @@ function roleRequest(
 }
 
 describe('the demo data raises alerts at once', () => {
-  it('lists six definitions and configurations; roles without MFA and standing assignments are active', async () => {
+  it('lists seven definitions and configurations; roles without MFA and standing assignments are active', async () => {
     const defs = await send(200, 'reader', 'GET', `${BASE}/alertDefinitions`);
-    expect(defs.value).toHaveLength(6);
+    expect(defs.value).toHaveLength(7);
     expect(await send(200, 'megan', 'GET', `${BASE}/alertDefinitions/${NO_MFA}`)).toMatchObject({
       id: NO_MFA,
       scopeId: '/',

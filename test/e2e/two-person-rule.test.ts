@@ -347,6 +347,12 @@ describe('the two-person rule for admin changes', () => {
       /^Add eligible member to role/.test(r.activityDisplayName),
     );
     expect(change.additionalDetails).toContainEqual({ key: 'BreakGlassJustification', value: why });
+
+    // The PIM alert "The two-person rule was bypassed" is active, its incident names Lee and the change.
+    const ALERT = `${V1}/identityGovernance/roleManagementAlerts/alerts/DirectoryRole_TwoPersonRuleBypassedAlert`;
+    expect((await send('reader', 'GET', ALERT)).body).toMatchObject({ isActive: true, incidentCount: 1 });
+    const incidents = (await send('reader', 'GET', `${ALERT}/alertIncidents`)).body.value;
+    expect(incidents[0]).toMatchObject({ id: alerts[0].id, assigneeId: lee.id, justification: why });
   });
 
   it('covers access reviews: a new review is a proposal until a second admin approves it', async () => {

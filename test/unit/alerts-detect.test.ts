@@ -49,6 +49,7 @@ function snapshot(o: Partial<Snapshot> = {}): Snapshot {
     assignments: [],
     activations: [],
     lastSignIns: new Map(),
+    bypasses: [],
     ...o,
   };
 }
@@ -172,5 +173,22 @@ describe('alert rules', () => {
       s,
     );
     expect(found.map((i) => i.props.assigneeId).sort()).toEqual(['never', 'quiet']);
+  });
+
+  it('two-person rule bypassed: each break-glass change within the duration', () => {
+    const bypass = (proposalId: string, at: string) => ({
+      proposalId,
+      byId: 'lee',
+      description: 'Remove grant connector',
+      justification: 'outage, nobody reachable',
+      at,
+    });
+    const found = detect(
+      'TwoPersonRuleBypassedAlert',
+      snapshot({ bypasses: [bypass('recent', ago(2 * DAY)), bypass('old', ago(8 * DAY))] }),
+      settings(),
+    );
+    expect(found.map((i) => i.id)).toEqual(['recent']);
+    expect(found[0]!.props).toMatchObject({ assigneeId: 'lee', justification: 'outage, nobody reachable' });
   });
 });
