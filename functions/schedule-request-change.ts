@@ -51,8 +51,9 @@ async function submitDirect(
 ): Promise<ScheduleRequestRecord> {
   const s = services();
   // An admin's removal of an assignment may end a live activation: the activation service decides.
+  // A replay passes the proposal's id as the retry key, so a second run answers with the first outcome.
   if (c.level === 'assignment' && (c.body as { action?: unknown } | null)?.action === 'adminRemove')
-    return (await s.activation.submit(ctx, c.kind, c.body, c.retryKey)).request;
+    return (await s.activation.submit(ctx, c.kind, c.body, requestId ?? c.retryKey)).request;
   const options = requestId ? { requestId } : {};
   return c.kind === 'role'
     ? s.requests.submitRoleRequest(ctx, c.level, c.body, options)

@@ -264,7 +264,7 @@ export class AlertService {
         const current = await this.store.state(type);
         if (current.state.notified >= s.activations) return;
         await this.store.putStates(
-          [{ next: { ...current.state, notified: s.activations }, etag: current.etag }],
+          [{ next: { ...current.state, notified: s.activations, notifying: null }, etag: current.etag }],
           [],
         );
       });
@@ -279,12 +279,12 @@ export class AlertService {
   private async claimNotice(type: AlertType, activation: number, now: Date): Promise<boolean> {
     return withRetry(async () => {
       const current = await this.store.state(type);
-      const lease = current.state.notifyingUntil;
+      const lease = current.state.notifying;
       if (current.state.notified >= activation) return false;
-      if (lease && Date.parse(lease) > now.getTime()) return false;
+      if (lease?.activation === activation && Date.parse(lease.until) > now.getTime()) return false;
       const until = new Date(now.getTime() + NOTIFY_GRACE_MS).toISOString();
       await this.store.putStates(
-        [{ next: { ...current.state, notifyingUntil: until }, etag: current.etag }],
+        [{ next: { ...current.state, notifying: { activation, until } }, etag: current.etag }],
         [],
       );
       return true;

@@ -39,8 +39,8 @@ export interface AlertState {
   /** Counts the times the alert became active; `notified` is the last one whose notice went out. */
   activations: number;
   notified: number;
-  /** An evaluation sending the notice holds this lease, so that a concurrent one does not send too. */
-  notifyingUntil?: string | null;
+  /** An evaluation sending activation `notifying.activation`'s notice holds this lease until `until`. */
+  notifying?: { activation: number; until: string } | null;
   lastScannedDateTime: string | null;
   lastModifiedDateTime: string | null;
 }

@@ -156,7 +156,12 @@ export function resolveScope(scope: ReviewScopeInput): ResolvedScope {
       accessIds: ['member', 'owner'],
     };
   }
-  const query = decodeURIComponent(scope.query);
+  let query: string;
+  try {
+    query = decodeURIComponent(scope.query);
+  } catch {
+    throw new ScopeError(`Scope '${scope.query}' is not a valid URL-encoded query.`);
+  }
   const role = ROLE_INSTANCES.exec(query);
   if (role) {
     const id = filterValue(role[2]!, 'roleDefinitionId');

@@ -417,28 +417,14 @@ export class AccessReviewService {
           (!input.resourceId || x.value.resource.id === input.resourceId.toLowerCase()),
       );
       if (mine.length === 0) throw new NotFoundError('No decision items of yours match.');
-      let guard = instance;
-      for (const part of chunks(mine)) {
-        const decided = part.map((x) =>
-          reviewed(ctx, x.value, input.decision, input.justification ?? null, now),
-        );
-        await this.store.commit(
-          [
-            ...decided.map(
-              (d, k): ReviewWrite => ({
-                op: 'replace',
-                row: { kind: 'decision', value: d },
-                etag: part[k]!.etag,
-              }),
-            ),
-            { op: 'replace', row: { kind: 'instance', value: guard.value }, etag: guard.etag },
-          ],
-          [this.decisionAudit(ctx, now, definition, decided)],
-        );
-        const fresh = await this.store.instance(definitionId, instanceId);
-        if (!fresh) throw noInstance(instanceId);
-        guard = fresh;
-      }
+      await this.rewriteItems(
+        instance,
+        mine.map((x) => ({
+          before: x,
+          after: reviewed(ctx, x.value, input.decision, input.justification ?? null, now),
+        })),
+        (decided) => this.decisionAudit(ctx, now, definition, decided),
+      );
       count = mine.length;
     });
     return count;
@@ -451,48 +437,31 @@ export class AccessReviewService {
     await withRetry(async () => {
       const now = this.deps.now();
       const { definition, instance } = await this.openFor(definitionId, instanceId, now);
-      const items = (await this.store.decisions(instanceId)).filter(
-        (x) => x.value.decision !== 'NotReviewed' && (manager || x.value.reviewerIds.includes(me)),
-      );
-      if (
-        !manager &&
-        !(await this.store.decisions(instanceId)).some((x) => x.value.reviewerIds.includes(me))
-      ) {
+      const all = await this.store.decisions(instanceId);
+      if (!manager && !all.some((x) => x.value.reviewerIds.includes(me))) {
         throw new ForbiddenError('Only the instance’s reviewers and admins may reset its decisions.');
       }
-      let guard = instance;
-      for (const part of chunks(items)) {
-        const reset = part.map(
-          (x): DecisionItem => ({
+      const items = all.filter(
+        (x) => x.value.decision !== 'NotReviewed' && (manager || x.value.reviewerIds.includes(me)),
+      );
+      await this.rewriteItems(
+        instance,
+        items.map((x) => ({
+          before: x,
+          after: {
             ...x.value,
             decision: 'NotReviewed',
             justification: null,
             reviewedBy: null,
             reviewedDateTime: null,
+          },
+        })),
+        (reset) =>
+          this.audit(ctx, now, 'Reset access review decisions', 'Update', definition, undefined, {
+            InstanceId: instanceId,
+            Items: String(reset.length),
           }),
-        );
-        await this.store.commit(
-          [
-            ...reset.map(
-              (d, k): ReviewWrite => ({
-                op: 'replace',
-                row: { kind: 'decision', value: d },
-                etag: part[k]!.etag,
-              }),
-            ),
-            { op: 'replace', row: { kind: 'instance', value: guard.value }, etag: guard.etag },
-          ],
-          [
-            this.audit(ctx, now, 'Reset access review decisions', 'Update', definition, undefined, {
-              InstanceId: instanceId,
-              Items: String(reset.length),
-            }),
-          ],
-        );
-        const fresh = await this.store.instance(definitionId, instanceId);
-        if (!fresh) throw noInstance(instanceId);
-        guard = fresh;
-      }
+      );
     });
   }
 
@@ -628,23 +597,34 @@ export class AccessReviewService {
         apply = i.value.status === 'Applying';
         return;
       }
-      const undecided = (await this.store.decisions(input.instanceId)).filter(
-        (x) => x.value.decision === 'NotReviewed',
-      );
+      // Stopped early: the reviewers' time was cut short, so nobody's silence counts as a decision
+      // (an admin cannot turn a stop into removals); only what reviewers decided applies.
+      const stoppedEarly =
+        i.value.stoppedDateTime !== null &&
+        Date.parse(i.value.stoppedDateTime) < Date.parse(i.value.endDateTime);
+      const undecided = stoppedEarly
+        ? []
+        : (await this.store.decisions(input.instanceId)).filter((x) => x.value.decision === 'NotReviewed');
       const defaulted = undecided
         .map((x) => ({ x, decision: defaultDecisionFor(settings, x.value.recommendation) }))
         .filter(
           (e): e is { x: Versioned<DecisionItem>; decision: 'Approve' | 'Deny' } => e.decision !== undefined,
         );
       const parts = chunks(defaulted);
-      // Every part but the last first; the last commits with the instance's end and its audit row.
+      // Every part but the last first, each with its audit row; the last commits with the end.
       for (const part of parts.slice(0, -1)) {
-        await this.store.write(
+        await this.store.commit(
           part.map((e) => ({
             op: 'replace',
             row: { kind: 'decision', value: autoReviewed(e.x.value, e.decision, now) },
             etag: e.x.etag,
           })),
+          [
+            this.audit(SYSTEM, now, 'Access review default decisions', 'Update', d.value, undefined, {
+              InstanceId: input.instanceId,
+              Items: String(part.length),
+            }),
+          ],
         );
       }
       const last = parts.at(-1) ?? [];
@@ -992,6 +972,36 @@ export class AccessReviewService {
         return { result: 'AppliedWithUnknownFailure', detail: `${err.code}: ${err.message}` };
       }
       throw err;
+    }
+  }
+
+  /**
+   * Rewrites decision items in transactions of up to 98, each with its audit row and the instance
+   * row as guard (rewritten unchanged), so that nothing lands after the instance has ended.
+   */
+  private async rewriteItems(
+    instance: Versioned<ReviewInstance>,
+    items: { before: Versioned<DecisionItem>; after: DecisionItem }[],
+    auditOf: (part: DecisionItem[]) => DirectoryAudit,
+  ): Promise<void> {
+    let guard = instance;
+    for (const part of chunks(items)) {
+      await this.store.commit(
+        [
+          ...part.map(
+            (x): ReviewWrite => ({
+              op: 'replace',
+              row: { kind: 'decision', value: x.after },
+              etag: x.before.etag,
+            }),
+          ),
+          { op: 'replace', row: { kind: 'instance', value: guard.value }, etag: guard.etag },
+        ],
+        [auditOf(part.map((x) => x.after))],
+      );
+      const fresh = await this.store.instance(guard.value.definitionId, guard.value.id);
+      if (!fresh) throw noInstance(guard.value.id);
+      guard = fresh;
     }
   }
 

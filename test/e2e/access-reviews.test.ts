@@ -277,6 +277,9 @@ describe('access reviews', () => {
       (await call('megan', 'POST', `${DEFINITIONS}/${definition.id}/instances/${second.id}/stop`)).status,
     ).toBe(204);
     await instanceOf(definition.id, 'Completed', 1);
+    // Stopped early: nobody's silence becomes a decision (the default Approve applies only at the end).
+    const items = await get('megan', `${DEFINITIONS}/${definition.id}/instances/${second.id}/decisions`);
+    expect(items.value.map((x: { decision: string }) => x.decision)).not.toContain('Approve');
   });
 
   it("records a removal the last-administrator rule refuses on the item, and keeps Megan's role", async () => {
@@ -325,6 +328,11 @@ describe('access reviews', () => {
       },
     });
     expect(noRole.status).toBe(400);
+    const badEscape = await call('megan', 'POST', DEFINITIONS, {
+      displayName: 'Bad escape',
+      scope: { query: '/roleManagement/directory/roleEligibilityScheduleInstances?$filter=%' },
+    });
+    expect(badEscape.status).toBe(400);
     const notAdmin = await call('alex', 'POST', DEFINITIONS, {
       displayName: 'x',
       scope: readerEligibilityScope,
