@@ -28,6 +28,8 @@ import type { FilterFields } from '../shared/http/odata';
 import { readJsonBody } from '../shared/http/validation';
 import { registerOperation } from '../shared/openapi/registry';
 import { services, systemContext } from '../shared/services';
+import { registerAdminChangeKind } from '../shared/services/admin-changes';
+import { ACCEPTED_RESPONSE, breakGlassOf, proposalAccepted } from './admin-change-gate';
 import { collection, listQuery, operationContext, readRawBody } from './directory-common';
 import { itemMatches } from './list-filter';
 
@@ -196,6 +198,7 @@ registerOperation({
   requestBody: ConfigurationPatch,
   responses: {
     200: { description: 'The configuration', schema: ConfigurationBody },
+    ...ACCEPTED_RESPONSE,
     400: 'Bad setting',
     404: 'No such alert',
     ...ADMIN_RESPONSES,
@@ -257,6 +260,7 @@ registerOperation({
   tags: TAGS,
   responses: {
     204: 'Remediated; the alert was re-evaluated',
+    ...ACCEPTED_RESPONSE,
     400: 'Not remediable, or the last administrator would go',
     404: 'No such alert or incident',
     ...ADMIN_RESPONSES,
@@ -304,6 +308,40 @@ app.http('roleManagementAlertConfigurations', {
   }),
 });
 
+// Under the two-person rule (when on), tuning an alert and remediating an incident (which removes
+// assignments or changes a role's settings) wait for a second admin, like the changes they make.
+const CONFIGURE_KIND = 'roleManagementAlertConfiguration.update';
+const REMEDIATE_KIND = 'roleManagementAlertIncident.remediate';
+
+registerAdminChangeKind<{ id: string; patch: Record<string, unknown> }, { configured: string }>({
+  kind: CONFIGURE_KIND,
+  async propose(ctx, { id, patch }) {
+    return {
+      description: `Configure alert '${await alerts().checkConfiguration(ctx, id, patch)}': ${JSON.stringify(patch)}`,
+    };
+  },
+  async apply(ctx, { id, patch }) {
+    await alerts().configure(ctx, id, patch);
+    return { configured: id };
+  },
+});
+
+registerAdminChangeKind<{ alertId: string; incidentId: string }, { remediated: string }>({
+  kind: REMEDIATE_KIND,
+  async propose(ctx, { alertId, incidentId }) {
+    return { description: await alerts().checkRemediation(ctx, alertId, incidentId) };
+  },
+  async apply(ctx, { alertId, incidentId }, replay) {
+    try {
+      await alerts().remediate(ctx, alertId, incidentId);
+    } catch (err) {
+      // A replay after a crash may find the incident fixed by its first attempt.
+      if (!(replay?.resumed && err instanceof Error && err.name === 'NotFoundError')) throw err;
+    }
+    return { remediated: incidentId };
+  },
+});
+
 app.http('roleManagementAlertConfiguration', {
   route: apiRoute(`${BASE}/alertConfigurations/{id}`),
   methods: ['GET', 'PATCH'],
@@ -317,7 +355,9 @@ app.http('roleManagementAlertConfiguration', {
       // Graph's read-only properties, sent back from a GET, are ignored.
       for (const k of ['@odata.type', '@odata.context', 'id', 'alertDefinitionId', 'scopeId', 'scopeType'])
         delete patch[k];
-      await alerts().configure(ctx, req.params.id, patch);
+      const change = { id: req.params.id, patch };
+      const out = await services().adminChanges.submit(ctx, CONFIGURE_KIND, change, breakGlassOf(req));
+      if ('proposal' in out) return proposalAccepted(req, out.proposal);
     } else await alerts().requireRead(ctx);
     const type = alerts().typeOf(req.params.id);
     return json(200, configurationView(type, await alerts().settings()));
@@ -394,8 +434,9 @@ app.http('roleManagementAlertIncidentRemediate', {
   methods: ['POST'],
   handler: httpHandler(async (req, _context, info) => {
     const ctx = await operationContext(req, info);
-    await alerts().remediate(ctx, req.params.id, req.params.incidentId);
-    return noContent();
+    const change = { alertId: req.params.id, incidentId: req.params.incidentId };
+    const out = await services().adminChanges.submit(ctx, REMEDIATE_KIND, change, breakGlassOf(req));
+    return 'proposal' in out ? proposalAccepted(req, out.proposal) : noContent();
   }),
 });
 

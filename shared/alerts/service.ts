@@ -132,6 +132,41 @@ export class AlertService {
   }
 
   /** Replaces the tunable settings of one type (PATCH: the fields given over the current ones). */
+  /** Validates a configuration change without making it (a proposal under the two-person rule). */
+  async checkConfiguration(
+    ctx: OperationContext,
+    id: string,
+    patch: Record<string, unknown>,
+  ): Promise<string> {
+    await this.requireManage(ctx);
+    const type = this.typeOf(id);
+    const { settings } = await this.store.settings();
+    this.merged(type, settings, patch);
+    return DEFINITIONS[type].displayName;
+  }
+
+  /** Validates a remediation without applying it; what it would do, in words. */
+  async checkRemediation(ctx: OperationContext, alertId: string, incidentId: string): Promise<string> {
+    await this.requireManage(ctx);
+    const { type, incident } = await this.remediable(alertId, incidentId);
+    return `Remediate '${DEFINITIONS[type].displayName}': incident ${incident.id}`;
+  }
+
+  private merged(type: AlertType, settings: AlertSettings, patch: Record<string, unknown>) {
+    const merged = CONFIG_SCHEMAS[type].safeParse({ ...settings[type], ...patch });
+    if (!merged.success) {
+      const details = merged.error.issues.map((i) => ({
+        target: i.path.join('.') || 'body',
+        message: i.message,
+      }));
+      throw new ValidationError(
+        `Invalid alert configuration: ${details.map((d) => d.target).join(', ')}.`,
+        details,
+      );
+    }
+    return merged;
+  }
+
   async configure(
     ctx: OperationContext,
     id: string,
@@ -141,17 +176,7 @@ export class AlertService {
     const type = this.typeOf(id);
     return withRetry(async () => {
       const { settings, etags } = await this.store.settings();
-      const merged = CONFIG_SCHEMAS[type].safeParse({ ...settings[type], ...patch });
-      if (!merged.success) {
-        const details = merged.error.issues.map((i) => ({
-          target: i.path.join('.') || 'body',
-          message: i.message,
-        }));
-        throw new ValidationError(
-          `Invalid alert configuration: ${details.map((d) => d.target).join(', ')}.`,
-          details,
-        );
-      }
+      const merged = this.merged(type, settings, patch);
       const now = this.deps.now();
       const audit = event(ctx, now, {
         category: 'RoleManagement',
@@ -400,20 +425,7 @@ export class AlertService {
    */
   async remediate(ctx: OperationContext, alertId: string, incidentId: string): Promise<void> {
     await this.requireManage(ctx);
-    const type = this.typeOf(alertId);
-    if (!DEFINITIONS[type].isRemediatable) {
-      throw new ValidationError(
-        `The alert '${alertId}' has no remediation; follow its mitigation steps.`,
-        [],
-        'AlertNotRemediatable',
-      );
-    }
-    // Incident ids are row keys made of ids, '_' and '-': anything else names no incident.
-    const incident = /^[\w-]{1,200}$/.test(incidentId)
-      ? await this.store.incident(type, incidentId)
-      : undefined;
-    if (!incident)
-      throw new NotFoundError(`No incident '${incidentId.slice(0, 100)}' in alert '${alertId}'.`);
+    const { type, incident } = await this.remediable(alertId, incidentId);
     switch (type) {
       case 'NoMfaOnRoleActivationAlert':
         await this.requireMfa(ctx, incident.id);
@@ -431,6 +443,24 @@ export class AlertService {
         break;
     }
     await this.evaluate(ctx, [type]);
+  }
+
+  private async remediable(alertId: string, incidentId: string) {
+    const type = this.typeOf(alertId);
+    if (!DEFINITIONS[type].isRemediatable) {
+      throw new ValidationError(
+        `The alert '${alertId}' has no remediation; follow its mitigation steps.`,
+        [],
+        'AlertNotRemediatable',
+      );
+    }
+    // Incident ids are row keys made of ids, '_' and '-': anything else names no incident.
+    const incident = /^[\w-]{1,200}$/.test(incidentId)
+      ? await this.store.incident(type, incidentId)
+      : undefined;
+    if (!incident)
+      throw new NotFoundError(`No incident '${incidentId.slice(0, 100)}' in alert '${alertId}'.`);
+    return { type, incident };
   }
 
   private justification(incident: StoredIncident): string {

@@ -262,7 +262,7 @@ export class AccessReviewService {
     // Decision items of ended instances: nothing reaches them any more; tidy them away.
     for (const i of instances) {
       const items = await this.store.decisions(i.value.id);
-      await this.store.write(items.map((x) => ({ op: 'delete', row: { kind: 'decision', value: x.value } })));
+      await this.store.deleteAll(items.map((x) => ({ kind: 'decision', value: x.value })));
     }
   }
 
@@ -584,7 +584,7 @@ export class AccessReviewService {
     if (!d) {
       // Deleted meanwhile: its items go, nothing is applied.
       const items = await this.store.decisions(input.instanceId);
-      await this.store.write(items.map((x) => ({ op: 'delete', row: { kind: 'decision', value: x.value } })));
+      await this.store.deleteAll(items.map((x) => ({ kind: 'decision', value: x.value })));
       return { apply: false };
     }
     const settings = d.value.settings;

@@ -141,6 +141,27 @@ export class AccessReviewStore {
     }
   }
 
+  /**
+   * Deletes rows that may be going already (a deleted review's items are tidied both by the delete
+   * and by its instance's end): a row someone else deleted first counts as deleted.
+   */
+  async deleteAll(rows: ReviewRow[]): Promise<void> {
+    await ensureTable(this.table);
+    for (let i = 0; i < rows.length; i += 100) {
+      const part = rows.slice(i, i + 100);
+      try {
+        await this.table.submitTransaction(part.map((row) => toAction({ op: 'delete', row })));
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+        for (const row of part) {
+          await this.table.deleteEntity(REVIEWS_PK, rowKeyOf(row)).catch((e: unknown) => {
+            if (statusOf(e) !== 404) throw e;
+          });
+        }
+      }
+    }
+  }
+
   /** Plain writes without an audit row (decision items of a starting instance, before it opens). */
   async write(writes: ReviewWrite[]): Promise<void> {
     await ensureTable(this.table);

@@ -387,6 +387,36 @@ describe('the two-person rule for admin changes', () => {
     expect(await named()).toEqual([]);
   });
 
+  it('covers PIM alerts: tuning an alert and remediating an incident are proposals', async () => {
+    const ALERTS_BASE = `${V1}/identityGovernance/roleManagementAlerts`;
+    const NO_MFA = 'DirectoryRole_NoMfaOnRoleActivationAlert';
+    const tune = await send('megan', 'PATCH', `${ALERTS_BASE}/alertConfigurations/${NO_MFA}`, {
+      isEnabled: false,
+    });
+    expect(tune.status).toBe(202);
+    expect(tune.body.kind).toBe('roleManagementAlertConfiguration.update');
+    expect((await send('megan', 'GET', `${ALERTS_BASE}/alertConfigurations/${NO_MFA}`)).body.isEnabled).toBe(
+      true,
+    );
+    expect((await send('megan', 'POST', `${PROPOSALS}/${tune.body.id}/withdraw`, {})).status).toBe(200);
+
+    const incidents = await eventually(async () => {
+      const page = await send('megan', 'GET', `${ALERTS_BASE}/alerts/${NO_MFA}/alertIncidents`);
+      return page.body.value?.length > 0 ? page.body.value : undefined;
+    });
+    const fix = await send(
+      'megan',
+      'POST',
+      `${ALERTS_BASE}/alerts/${NO_MFA}/alertIncidents/${incidents[0].id}/remediate`,
+    );
+    expect(fix.status).toBe(202);
+    expect(fix.body.kind).toBe('roleManagementAlertIncident.remediate');
+    const applied = await send('adele', 'POST', `${PROPOSALS}/${fix.body.id}/approve`, {});
+    expect(applied.body, JSON.stringify(applied.body)).toMatchObject({ status: 'Applied' });
+    const left = await send('megan', 'GET', `${ALERTS_BASE}/alerts/${NO_MFA}/alertIncidents`);
+    expect(left.body.value.map((i: { id: string }) => i.id)).not.toContain(incidents[0].id);
+  });
+
   it('needs a second admin to turn the rule off', async () => {
     const proposed = await send('megan', 'PATCH', SETTINGS, { twoPersonRuleEnabled: false });
     expect(proposed.status).toBe(202);
