@@ -20,7 +20,7 @@ import {
   replaceSubscription,
   viewOf,
 } from '../shared/notify/subscriptions';
-import { webhookUrlProblem } from '../shared/notify/urls';
+import { chatHostProblem, webhookUrlProblem } from '../shared/notify/urls';
 import { registerOperation } from '../shared/openapi/registry';
 import { adminHandler } from './notify-admin';
 
@@ -62,11 +62,13 @@ function checkUrl(url: string | undefined): void {
 }
 
 /** Approve and Deny actions exist only in the chat formats (an Adaptive Card, Slack's buttons). */
-function checkActions(format: string, approvalActions: boolean): void {
+function checkActions(format: string, approvalActions: boolean, url: string): void {
   if (approvalActions && format === 'json')
     throw badRequest('approvalActions needs format teams or slack.', [
       { target: 'approvalActions', message: 'Only the teams and slack formats carry actions.' },
     ]);
+  const problem = approvalActions ? chatHostProblem(format, url) : undefined;
+  if (problem) throw badRequest(`Invalid url: ${problem}`, [{ target: 'url', message: problem }]);
 }
 
 const notThere = (id: string) => notFound(`No notification subscription with id '${id}'.`);
@@ -120,7 +122,7 @@ app.http('notificationSubscriptions', {
     if (req.method === 'GET') return json(200, { value: (await listSubscriptions()).map(viewOf) });
     const input = await readJsonBody(req, NewSubscription);
     checkUrl(input.url);
-    checkActions(input.format, input.approvalActions);
+    checkActions(input.format, input.approvalActions, input.url);
     const created = await createSubscription(
       {
         url: input.url,
@@ -160,7 +162,7 @@ app.http('notificationSubscription', {
       approvalActions: changes.approvalActions ?? current.approvalActions,
       description: changes.description === undefined ? current.description : changes.description,
     };
-    checkActions(next.format, next.approvalActions);
+    checkActions(next.format, next.approvalActions, next.url);
     await replaceSubscription(next);
     return json(200, viewOf(next));
   }),
