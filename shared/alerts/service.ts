@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { DirectoryAudit } from '../audit/directory-audit';
 import type { Projector } from '../audit/outbox';
 import { fixedDurationMs } from '../domain/duration';
-import { NotFoundError, ValidationError } from '../domain/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import { EnablementRule, findRule, parsePolicyId, type RoleManagementPolicy, RuleId } from '../domain/policy';
 import type { ScheduleLevel } from '../domain/schedules';
 import { faultPoint } from '../fault';
@@ -393,6 +393,7 @@ export class AlertService {
   async dismiss(ctx: OperationContext, id: string): Promise<AlertState> {
     await this.requireManage(ctx);
     const type = this.typeOf(id);
+    if (type === 'TwoPersonRuleBypassedAlert') await this.requireNotBypasser(ctx);
     return withRetry(async () => {
       const { state, etag } = await this.store.state(type);
       if (!state.isActive) return state;
@@ -443,6 +444,18 @@ export class AlertService {
         break;
     }
     await this.evaluate(ctx, [type]);
+  }
+
+  /** Whoever bypassed the two-person rule cannot hide the alert about it; another admin can. */
+  private async requireNotBypasser(ctx: OperationContext): Promise<void> {
+    if (ctx.actor.kind !== 'user') return;
+    const me = ctx.actor.id;
+    const incidents = await this.store.incidents('TwoPersonRuleBypassedAlert');
+    if (incidents.some((i) => i.props.assigneeId === me)) {
+      throw new ForbiddenError(
+        'You bypassed the two-person rule: another administrator dismisses this alert.',
+      );
+    }
   }
 
   private async remediable(alertId: string, incidentId: string) {

@@ -353,6 +353,9 @@ describe('the two-person rule for admin changes', () => {
     expect((await send('reader', 'GET', ALERT)).body).toMatchObject({ isActive: true, incidentCount: 1 });
     const incidents = (await send('reader', 'GET', `${ALERT}/alertIncidents`)).body.value;
     expect(incidents[0]).toMatchObject({ id: alerts[0].id, assigneeId: lee.id, justification: why });
+    // Lee cannot hide the alert about his own bypass; another admin can.
+    expect((await send('other', 'POST', `${ALERT}/dismiss`, {})).status).toBe(403);
+    expect((await send('megan', 'POST', `${ALERT}/dismiss`, {})).status).toBe(200);
   });
 
   it('covers access reviews: a new review is a proposal until a second admin approves it', async () => {
